@@ -1,0 +1,1 @@
+"""Side-by-side timings of tinygrad_edu and PyTorch CPU: ``python -m benchmarks``."""

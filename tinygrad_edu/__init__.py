@@ -1,0 +1,17 @@
+"""tinygrad_edu: a tensor autograd engine built from first principles on NumPy.
+
+>>> from tinygrad_edu import Tensor
+>>> a = Tensor(2.0, requires_grad=True)
+>>> (a * a + a).backward()
+>>> a.grad
+tensor(5.)
+"""
+
+from . import engine
+from .engine import *  # noqa: F401,F403  (Tensor, ops, factories, grad modes, gradcheck)
+from .engine import __all__ as _engine_all
+
+__version__ = "0.1.0"
+__all__ = _engine_all + ["engine", "nn", "optim", "viz"]
+
+from . import nn, optim, viz  # noqa: E402  (they import the engine above)

@@ -1,0 +1,411 @@
+"""The Tensor, graph recording and reverse-mode differentiation.
+
+A Tensor wraps a NumPy array. Every differentiable operation is one function (see ``ops.py``) that
+computes its NumPy result and hands it to :func:`make_op` together with its parents and a *backward
+closure*. ``make_op`` is the only place that records graph nodes, and it records only while grad mode
+is on and some parent requires grad.
+
+A backward closure ``backward(g, out)`` receives the gradient ``g`` of the loss with respect to the
+op's output and the output tensor ``out`` itself, and returns one gradient per parent (``None`` for a
+parent that gets none). It never touches ``.grad``: the engine (:func:`_run_backward`) sums
+broadcast gradients back to each parent's shape and accumulates them.
+
+Closures are written with Tensor ops. They run with recording off, so a plain ``backward()`` builds no
+graph; with ``create_graph=True`` they run with recording on, and the gradients are themselves
+differentiable: that is all higher-order derivatives take (the approach of DeZero).
+"""
+
+import numpy as np
+
+_grad_enabled = True
+
+
+def is_grad_enabled():
+    """True when operations are being recorded for differentiation."""
+    return _grad_enabled
+
+
+class _GradMode:
+    """Context manager and decorator that sets grad mode, restoring the previous mode on exit."""
+
+    enabled = None
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous, _grad_enabled = _grad_enabled, self.enabled
+
+    def __exit__(self, *exc):
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return fn(*args, **kwargs)
+
+        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
+        return wrapper
+
+
+class no_grad(_GradMode):
+    """Record nothing inside: ``with no_grad(): ...`` or ``@no_grad()`` on a function."""
+
+    enabled = False
+
+
+class enable_grad(_GradMode):
+    """Record again inside a ``no_grad`` block: ``with enable_grad(): ...`` or as a decorator."""
+
+    enabled = True
+
+
+class _set_grad_enabled(_GradMode):
+    def __init__(self, enabled):
+        self.enabled = enabled
+
+
+class Tensor:
+    """An n-dimensional array that remembers how it was computed.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: Python floats (and lists holding any) become
+    float32, Python ints int64, bools bool; a NumPy array keeps its dtype (float64 stays float64).
+    The data is copied.
+
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "_ctx")
+    __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__ instead of looping in NumPy
+    __hash__ = object.__hash__  # elementwise __eq__ below would otherwise make Tensors unhashable
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        if isinstance(data, Tensor):
+            data = data.data
+        if dtype is not None:
+            data = np.array(data, dtype=dtype)
+        elif isinstance(data, (np.ndarray, np.generic)):
+            data = np.array(data)
+        else:
+            data = np.array(data)
+            if data.dtype.kind == "f":
+                data = data.astype(np.float32)
+            elif data.dtype.kind in "iu":
+                data = data.astype(np.int64)
+        _init(self, data)
+        if requires_grad:
+            self.requires_grad_()
+
+    # ----------------------------------------------------------------------------- basic properties
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def is_leaf(self):
+        """True for tensors the user created (and results of ops that needed no gradient)."""
+        return self._ctx is None
+
+    @property
+    def op(self):
+        """Name of the operation that produced this tensor, or None for a leaf."""
+        return None if self._ctx is None else self._ctx.op
+
+    @property
+    def parents(self):
+        """The tensors this one was computed from (empty for a leaf)."""
+        return () if self._ctx is None else self._ctx.parents
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        """The underlying array (shared, not copied)."""
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()")
+        return bool(self.data)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        extras = []
+        if self.data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self.data.dtype}")
+        if self._ctx is not None:
+            extras.append(f"grad_fn=<{self._ctx.op}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([body] + extras)})"
+
+    # ------------------------------------------------------------------------------- autograd state
+    def requires_grad_(self, requires_grad=True):
+        """Mark a leaf as a variable to differentiate with respect to (in place; returns self)."""
+        if self._ctx is not None:
+            raise RuntimeError(f"requires_grad_() is only for leaf tensors; this one was made by '{self._ctx.op}'. "
+                               "Use .detach() to get a leaf.")
+        if requires_grad and self.data.dtype.kind not in "fc":
+            raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self.data.dtype}")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def detach(self):
+        """A new leaf sharing this tensor's data, cut from the graph."""
+        return _wrap(self.data)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep theirs)."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad() on a tensor that does not require grad")
+        if self._ctx is not None:
+            self._ctx.retain = True
+        return self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, *, retain_all_grads=False):
+        """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` is dL/d(self); it may be omitted for a one-element tensor (it is then 1).
+        ``retain_graph`` (default: ``create_graph``) keeps the graph for another backward.
+        ``create_graph=True`` records the backward pass itself, for higher-order derivatives.
+        ``retain_all_grads=True`` keeps ``.grad`` on every tensor of the graph, intermediate ones
+        included, as micrograd does: handy for drawing the graph with its gradients.
+        """
+        gradient = _root_gradient(self, gradient, 0)
+        _run_backward([self], [gradient], create_graph if retain_graph is None else retain_graph,
+                      create_graph, retain_all=retain_all_grads)
+
+
+class Node:
+    """How a tensor was computed: the op's name, its parent tensors and its backward closure.
+    ``retain`` asks the engine to keep this (non-leaf) tensor's gradient in ``.grad``."""
+
+    __slots__ = ("op", "parents", "backward", "retain")
+
+    def __init__(self, op, parents, backward):
+        self.op, self.parents, self.backward, self.retain = op, parents, backward, False
+
+
+def _init(t, data):
+    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t.grad = None
+    t.requires_grad = False
+    t._ctx = None
+
+
+def _wrap(data):
+    """A new leaf Tensor around a NumPy result (no copy; NumPy scalars become 0-d arrays)."""
+    t = _new(Tensor)
+    _init(t, data)
+    return t
+
+
+_new = object.__new__  # skips Tensor.__init__'s conversions: the op results are already arrays
+
+
+def make_op(op, data, parents, backward):
+    """Wrap ``data`` (the op's NumPy result) as a Tensor and record how to differentiate it.
+
+    ``op`` names the operation, ``parents`` is the tuple of input Tensors, and ``backward(g, out)``
+    returns one gradient per parent given dL/d(out) = ``g``; write it with Tensor ops so that it is
+    differentiable again. NumPy arrays are also accepted as gradients (treated as constants, so
+    higher-order derivatives through such an op are not tracked). This is the public way to add an
+    op of your own; check it with :func:`tinygrad_edu.gradcheck`.
+    """
+    out = _new(Tensor)
+    _init(out, data)
+    if _grad_enabled:
+        for p in parents:
+            if p.requires_grad:
+                out.requires_grad = True
+                out._ctx = Node(op, parents, backward)
+                break
+    return out
+
+
+# ------------------------------------------------------------------------------------- the engine
+def _root_gradient(t, gradient, index):
+    """Validate the starting gradient dL/dt (1 for a one-element t) before anything changes."""
+    if not isinstance(t, Tensor):
+        raise TypeError(f"output {index} is a {type(t).__name__}, not a Tensor")
+    if not t.requires_grad:
+        raise RuntimeError(f"output {index} does not require grad and has no grad_fn: nothing in its "
+                           "computation requires grad (set requires_grad=True on an input, outside no_grad())")
+    if gradient is None:
+        if t.data.size != 1:
+            raise RuntimeError(f"backward() without a gradient needs a one-element output, got shape {t.shape}; "
+                               "reduce it (e.g. .sum()) or pass gradient= of the same shape")
+        return _wrap(np.ones_like(t.data))
+    if not isinstance(gradient, Tensor):  # copied: it may end up as a leaf's .grad
+        gradient = _wrap(np.array(gradient, dtype=t.data.dtype))
+    if gradient.shape != t.shape:
+        raise RuntimeError(f"gradient has shape {gradient.shape} but output {index} has shape {t.shape}")
+    return gradient
+
+
+def _topological_order(roots):
+    """All tensors that require grad and lead to ``roots``, each after its parents.
+
+    Iterative depth-first search: an explicit stack instead of recursion, so a chain of a million
+    ops cannot hit Python's recursion limit. A tensor is pushed twice: first to expand its parents,
+    then (after them, wrapped in a tuple) to be appended. Deterministic for a given graph.
+    """
+    order, seen = [], set()
+    stack = list(reversed(roots))
+    while stack:
+        t = stack.pop()
+        if type(t) is tuple:
+            order.append(t[0])
+        elif id(t) not in seen:
+            seen.add(id(t))
+            stack.append((t,))
+            if t._ctx is not None:
+                for p in reversed(t._ctx.parents):
+                    if p.requires_grad and id(p) not in seen:
+                        stack.append(p)
+    return order
+
+
+def _freed_graph(g, out):
+    raise RuntimeError(f"trying to backward through '{out._ctx.op}' a second time: its graph was freed by the "
+                       "first backward. Pass retain_graph=True to the first call if you need to go through it again.")
+
+
+def _sum_to(g, parent, op):
+    """Reduce a broadcast gradient to the parent's shape (and dtype): the one place it happens."""
+    if not isinstance(g, Tensor):
+        g = _wrap(np.asarray(g))
+    shape = parent.data.shape
+    if g.data.shape != shape:
+        lead = g.ndim - len(shape)
+        if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.data.shape[lead:])):
+            raise RuntimeError(f"backward of '{op}' returned a gradient of shape {g.shape} "
+                               f"for an input of shape {shape}")
+        dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
+                                          if n == 1 and g.data.shape[lead + i] != 1)
+        g = g.sum(dims, keepdim=True) if dims else g
+        g = g.reshape(shape) if g.data.shape != shape else g
+    if g.data.dtype != parent.data.dtype:
+        g = g.astype(parent.data.dtype)
+    return g
+
+
+def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, retain_all=False):
+    """Propagate gradients from ``roots`` to every tensor that leads to them.
+
+    Walks the graph once in reverse topological order, so each tensor's gradient is complete
+    (summed over all its uses) before it is passed on to its parents. Without ``inputs`` the
+    gradients land in ``.grad`` of leaves (and of retained tensors); with ``inputs`` they are
+    returned for those tensors instead and ``.grad`` is left alone.
+    """
+    order = _topological_order(roots)
+    for t in order:
+        if t._ctx is not None and t._ctx.backward is _freed_graph:
+            _freed_graph(None, t)
+    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    found = [None] * (0 if inputs is None else len(inputs))
+    grads, handed_out = {}, set()
+    for r, g in zip(roots, root_grads):
+        grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+    with _set_grad_enabled(create_graph):
+        for t in reversed(order):
+            g = grads.pop(id(t), None)
+            if g is None:
+                continue
+            node = t._ctx
+            if wanted is not None:
+                if id(t) in wanted:
+                    found[wanted[id(t)]] = g
+            elif node is None or node.retain or retain_all:
+                if t.grad is not None:
+                    t.grad = t.grad + g
+                elif create_graph:
+                    t.grad = g
+                else:  # .grad gets an array of its own: writable, and not shared with another tensor's .grad
+                    owned = g.data.flags.owndata and id(g.data) not in handed_out
+                    t.grad = g if owned else _wrap(g.data.copy())
+                    handed_out.add(id(t.grad.data))
+            if node is None:
+                continue
+            for p, pg in zip(node.parents, node.backward(g, t)):
+                if pg is None or not p.requires_grad:
+                    continue
+                if type(pg) is not Tensor or pg.data.shape != p.data.shape or pg.data.dtype != p.data.dtype:
+                    pg = _sum_to(pg, p, node.op)
+                prev = grads.get(id(p))
+                if prev is None:
+                    grads[id(p)] = pg
+                else:  # a tensor used several times: its gradient is the sum over the uses
+                    grads[id(p)] = prev + pg if create_graph else _wrap(prev.data + pg.data)
+            if not retain_graph:
+                node.backward = _freed_graph
+    return found
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs``, returned instead of stored in ``.grad``.
+
+    Computes sum_k d(outputs[k])/d(inputs[i]) weighted by ``grad_outputs[k]`` (ones for one-element
+    outputs). With ``create_graph=True`` the result can be differentiated again: that is how
+    Hessian-vector products and higher derivatives are built.
+
+    >>> x = Tensor(3.0, requires_grad=True)
+    >>> (dx,) = grad(x ** 3, x, create_graph=True)   # 3x^2 = 27
+    >>> grad(dx, x)[0]                               # 6x = 18
+    tensor(18.)
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"got {len(grad_outputs)} grad_outputs for {len(outputs)} outputs")
+    root_grads = [_root_gradient(o, g, i) for i, (o, g) in enumerate(zip(outputs, grad_outputs))]
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"input {i} does not require grad, so it has no gradient")
+    if not allow_unused:
+        reached = {id(t) for t in _topological_order(outputs)}
+        for i, t in enumerate(inputs):
+            if id(t) not in reached:
+                raise RuntimeError(f"input {i} (shape {t.shape}) was not used to compute the outputs; "
+                                   "pass allow_unused=True to get None for it")
+    found = _run_backward(outputs, root_grads, create_graph if retain_graph is None else retain_graph,
+                          create_graph, inputs=inputs)
+    return tuple(found)

@@ -1,0 +1,1 @@
+"""Optimizers (to come with the nn/optim issue)."""

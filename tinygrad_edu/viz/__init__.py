@@ -1,0 +1,1 @@
+"""Graph drawing and training diagnostics (to come with the visualization issue)."""
