@@ -349,3 +349,13 @@ def test_custom_op_with_wrong_gradient_shape_names_the_op():
     bad = tg.make_op("bad", x.data * 2, (x,), lambda g, out: (np.ones(3),))
     with pytest.raises(RuntimeError, match=r"backward of 'bad' returned a gradient of shape \(3,\)"):
         bad.sum().backward()
+
+
+def test_gradients_sharing_memory_are_never_handed_to_two_tensors():
+    x = Tensor(np.arange(6.0), requires_grad=True)
+    h = x.reshape(2, 3).retain_grad()  # x.grad would be a view of h.grad
+    y = Tensor(np.ones((2, 3)), requires_grad=True)
+    (h + y).sum().backward()  # add gives h and y the very same upstream gradient
+    for a, b in [(x.grad, h.grad), (x.grad, y.grad), (h.grad, y.grad)]:
+        assert not np.shares_memory(a.data, b.data)
+    assert all(t.grad.data.flags.writeable for t in (x, h, y))

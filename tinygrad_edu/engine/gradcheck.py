@@ -38,6 +38,11 @@ def _analytical(outputs, keys, wrt, vs):
     return result
 
 
+def _float64_copies(outputs, keys):
+    outputs = _as_tuple(outputs)
+    return [np.array(outputs[k].data, dtype=np.float64) for k in keys]
+
+
 def _numerical(fn, inputs, keys, wrt, vs, eps):
     """The same products by central differences, perturbing one element in place at a time."""
     result = [[np.zeros(x.shape) for x in wrt] for _ in keys]
@@ -46,13 +51,12 @@ def _numerical(fn, inputs, keys, wrt, vs, eps):
             for j in np.ndindex(x.shape):
                 original = x.data[j]
                 x.data[j] = original + eps
-                plus = _as_tuple(fn(*inputs))
+                plus = _float64_copies(fn(*inputs), keys)  # copies: a view of x would change with x
                 x.data[j] = original - eps
-                minus = _as_tuple(fn(*inputs))
+                minus = _float64_copies(fn(*inputs), keys)
                 x.data[j] = original
-                for n, (k, v) in enumerate(zip(keys, vs)):
-                    diff = np.asarray(plus[k].data, np.float64) - np.asarray(minus[k].data, np.float64)
-                    result[n][i][j] = np.sum(v * diff) / (2 * eps)
+                for n, v in enumerate(vs):
+                    result[n][i][j] = np.sum(v * (plus[n] - minus[n])) / (2 * eps)
     return result
 
 
@@ -61,8 +65,7 @@ def _mismatch_message(k, i, numerical, analytical, atol, rtol):
     lines = [f"Jacobian mismatch for output {k} with respect to input {i} "
              "(entries are v^T J for a random upstream gradient v, one per input element):",
              f"  {'element':<14}{'numerical':>16}{'analytical':>16}"]
-    for j in list(zip(*np.nonzero(bad)))[:10]:
-        idx = tuple(int(n) for n in j)
+    for idx in [j for j in np.ndindex(bad.shape) if bad[j]][:10]:
         lines.append(f"  {str(idx):<14}{numerical[idx]:>16.8g}{analytical[idx]:>16.8g}")
     lines.append(f"  {int(bad.sum())} of {bad.size} elements differ by more than atol + rtol * |numerical| "
                  f"(atol={atol}, rtol={rtol}); max difference {np.max(np.abs(analytical - numerical)):.3g}")

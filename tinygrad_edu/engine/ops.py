@@ -169,7 +169,7 @@ def cos(x):
 
 def tanh(x):
     """tanh(x).   d/dx = 1 - tanh(x)^2 = 1 - out^2."""
-    return make_op("tanh", np.tanh(x.data), (x,), lambda g, out: (g * (1 - out * out),))
+    return make_op("tanh", np.tanh(x.data), (x,), lambda g, out: (g - g * out * out,))
 
 
 def sigmoid(x):
@@ -437,16 +437,24 @@ def logsumexp(x, dim=None, keepdim=False):
     return out if keepdim else out.reshape(_without(x.shape, dims))
 
 
+def _minus_max(x, dim, name):
+    """x - max(x) along ``dim``, the max a constant: softmax and log_softmax do not change, nothing overflows."""
+    d = _dim(dim, x.ndim, name)
+    return x - _wrap(np.max(x.data, axis=d, keepdims=True)), d
+
+
 def softmax(x, dim=-1):
-    """e^x / sum(e^x) along ``dim``, shifted by the (constant) max for stability."""
-    d = _dim(dim, x.ndim, "softmax")
-    e = (x - _wrap(np.max(x.data, axis=d, keepdims=True))).exp()
+    """e^x / sum(e^x) along ``dim``, computed on x - max(x) for stability."""
+    shifted, d = _minus_max(x, dim, "softmax")
+    e = shifted.exp()
     return e / e.sum(d, keepdim=True)
 
 
 def log_softmax(x, dim=-1):
-    """x - logsumexp(x): stable even for logits of +-1e4."""
-    return x - x.logsumexp(dim, keepdim=True)
+    """x - logsumexp(x), computed as (x - m) - log(sum(e^(x - m))) with m = max(x): subtracting the
+    max first keeps float32 exact for logits of +-1e4."""
+    shifted, d = _minus_max(x, dim, "log_softmax")
+    return shifted - shifted.exp().sum(d, keepdim=True).log()
 
 
 def leaky_relu(x, negative_slope=0.01):

@@ -231,12 +231,12 @@ def _init(t, data):
 
 def _wrap(data):
     """A new leaf Tensor around a NumPy result (no copy; NumPy scalars become 0-d arrays)."""
-    t = _new(Tensor)
+    t = _new(Tensor)  # skips Tensor.__init__'s conversions: op results are already arrays
     _init(t, data)
     return t
 
 
-_new = object.__new__  # skips Tensor.__init__'s conversions: the op results are already arrays
+_new = object.__new__
 
 
 def make_op(op, data, parents, backward):
@@ -248,8 +248,7 @@ def make_op(op, data, parents, backward):
     higher-order derivatives through such an op are not tracked). This is the public way to add an
     op of your own; check it with :func:`tinygrad_edu.gradcheck`.
     """
-    out = _new(Tensor)
-    _init(out, data)
+    out = _wrap(data)
     if _grad_enabled:
         for p in parents:
             if p.requires_grad:
@@ -284,7 +283,8 @@ def _topological_order(roots):
 
     Iterative depth-first search: an explicit stack instead of recursion, so a chain of a million
     ops cannot hit Python's recursion limit. A tensor is pushed twice: first to expand its parents,
-    then (after them, wrapped in a tuple) to be appended. Deterministic for a given graph.
+    then (after them, wrapped in a tuple) to be appended. Deterministic for a given graph. Refuses,
+    before anything changes, a graph that an earlier backward has freed.
     """
     order, seen = [], set()
     stack = list(reversed(roots))
@@ -295,8 +295,11 @@ def _topological_order(roots):
         elif id(t) not in seen:
             seen.add(id(t))
             stack.append((t,))
-            if t._ctx is not None:
-                for p in reversed(t._ctx.parents):
+            node = t._ctx
+            if node is not None:
+                if node.backward is _freed_graph:
+                    _freed_graph(None, t)
+                for p in reversed(node.parents):
                     if p.requires_grad and id(p) not in seen:
                         stack.append(p)
     return order
@@ -335,9 +338,6 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, re
     returned for those tensors instead and ``.grad`` is left alone.
     """
     order = _topological_order(roots)
-    for t in order:
-        if t._ctx is not None and t._ctx.backward is _freed_graph:
-            _freed_graph(None, t)
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     found = [None] * (0 if inputs is None else len(inputs))
     grads, handed_out = {}, set()
@@ -357,10 +357,12 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, re
                     t.grad = t.grad + g
                 elif create_graph:
                     t.grad = g
-                else:  # .grad gets an array of its own: writable, and not shared with another tensor's .grad
-                    owned = g.data.flags.owndata and id(g.data) not in handed_out
-                    t.grad = g if owned else _wrap(g.data.copy())
-                    handed_out.add(id(t.grad.data))
+                else:  # .grad gets writable memory that no other tensor's .grad shares
+                    base = g.data if g.data.base is None else g.data.base
+                    if not g.data.flags.writeable or id(base) in handed_out:
+                        g, base = _wrap(g.data.copy()), None
+                    t.grad = g
+                    handed_out.add(id(g.data if base is None else base))
             if node is None:
                 continue
             for p, pg in zip(node.parents, node.backward(g, t)):
