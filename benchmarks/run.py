@@ -5,7 +5,10 @@
     python -m benchmarks --rounds 5 --repeat 2   # a quick pass
 
 Runs alternate between the two libraries (ours, torch, ours, torch, ...) so that a busy machine
-slows both alike; the table gives each side's median time per step and their ratio.
+slows both alike; the table gives each side's median time per step and their ratio. Before each
+timed block the runner pauses (``--settle``, 0.25 s): NumPy's OpenBLAS threads keep spinning for a
+while after a matrix product, and without the pause they take the cores from the PyTorch block that
+follows (PyTorch's MLP step measured twice as slow that way).
 """
 
 import argparse
@@ -24,24 +27,25 @@ import numpy as np
 from benchmarks.workloads import WORKLOADS
 
 
-def _time(step, repeat):
+def _time(step, repeat, settle):
+    time.sleep(settle)
     start = time.perf_counter()
     for _ in range(repeat):
         step()
     return (time.perf_counter() - start) / repeat
 
 
-def measure(workload, rounds, repeat, torch_available):
+def measure(workload, rounds, repeat, settle, torch_available):
     """Median seconds per step for (ours, torch or None), alternating the two each round."""
     ours = workload.ours()
     theirs = workload.torch() if torch_available else None
     for step in filter(None, (ours, theirs)):  # warm-up: caches, allocator, BLAS threads
-        _time(step, repeat)
+        _time(step, repeat, 0)
     ours_times, torch_times = [], []
     for _ in range(rounds):
-        ours_times.append(_time(ours, repeat))
+        ours_times.append(_time(ours, repeat, settle))
         if theirs is not None:
-            torch_times.append(_time(theirs, repeat))
+            torch_times.append(_time(theirs, repeat, settle))
     return statistics.median(ours_times), statistics.median(torch_times) if theirs else None
 
 
@@ -61,6 +65,7 @@ def main(argv=None):
     parser.add_argument("-k", default="", help="only workloads whose name contains this text")
     parser.add_argument("--rounds", type=int, default=15, help="alternating rounds per workload (default 15)")
     parser.add_argument("--repeat", type=int, default=5, help="steps per round (default 5)")
+    parser.add_argument("--settle", type=float, default=0.25, help="seconds of pause before each timed block")
     args = parser.parse_args(argv)
     try:
         import torch  # noqa: F401
@@ -75,7 +80,7 @@ def main(argv=None):
     for workload in WORKLOADS:
         if args.k.lower() not in workload.name.lower():
             continue
-        ours, theirs = measure(workload, args.rounds, args.repeat, torch_available)
+        ours, theirs = measure(workload, args.rounds, args.repeat, args.settle, torch_available)
         if theirs is None:
             print(f"| {workload.name} | {ours * 1e3:.2f} | - | - | <= {workload.target:.1f}x |")
         else:

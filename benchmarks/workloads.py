@@ -30,8 +30,8 @@ def _chain_arrays():
     return [rng.standard_normal(16).astype(np.float32) for _ in range(3)]
 
 
-def chain_ours():
-    x, a, b = (tg.Tensor(v, requires_grad=True) for v in _chain_arrays())
+def _chain_step(x, a, b):
+    """One step, the same code for both libraries: they share these operators and methods."""
 
     def step():
         y = x
@@ -41,21 +41,16 @@ def chain_ours():
         x.grad = a.grad = b.grad = None
 
     return step
+
+
+def chain_ours():
+    return _chain_step(*(tg.Tensor(v, requires_grad=True) for v in _chain_arrays()))
 
 
 def chain_torch():
     import torch
 
-    x, a, b = (torch.tensor(v, requires_grad=True) for v in _chain_arrays())
-
-    def step():
-        y = x
-        for _ in range(CHAIN_LINKS):
-            y = (y * a + b).tanh() - x
-        y.sum().backward()
-        x.grad = a.grad = b.grad = None
-
-    return step
+    return _chain_step(*(torch.tensor(v, requires_grad=True) for v in _chain_arrays()))
 
 
 # ------------------------------------------------------------------------- (b) MLP train step
@@ -91,8 +86,11 @@ def mlp_ours():
         loss = -h.log_softmax(-1)[rows, y].mean()
         loss.backward()
         for i, p in enumerate(params):  # SGD with momentum, PyTorch's rule: the first buffer is the gradient
-            g = p.grad.data
-            buffers[i] = g.copy() if buffers[i] is None else MOMENTUM * buffers[i] + g
+            if buffers[i] is None:
+                buffers[i] = p.grad.data.copy()
+            else:
+                buffers[i] *= MOMENTUM
+                buffers[i] += p.grad.data
             p.data -= LR * buffers[i]
             p.grad = None
 

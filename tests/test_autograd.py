@@ -359,3 +359,20 @@ def test_gradients_sharing_memory_are_never_handed_to_two_tensors():
     for a, b in [(x.grad, h.grad), (x.grad, y.grad), (h.grad, y.grad)]:
         assert not np.shares_memory(a.data, b.data)
     assert all(t.grad.data.flags.writeable for t in (x, h, y))
+
+
+def test_linear_weight_gradient_is_contiguous_and_correct():
+    """x @ W.T (a Linear layer) gives W a C-contiguous gradient, computed without an extra copy."""
+    rng = np.random.default_rng(0)
+    x = Tensor(rng.standard_normal((5, 3)), requires_grad=True)
+    W = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
+    g = rng.standard_normal((5, 4))
+    (x @ W.T).backward(g)
+    assert W.grad.data.flags.c_contiguous and W.grad.data.base is not None  # a view, not a copy
+    np.testing.assert_allclose(W.grad.data, g.T @ x.data, rtol=1e-12)
+    np.testing.assert_allclose(x.grad.data, g @ W.data, rtol=1e-12)
+    xb = Tensor(rng.standard_normal((2, 5, 3)))
+    W.grad = None
+    (xb @ W.T).backward(np.ones((2, 5, 4)))  # batched input: the gradient also sums over the batch
+    np.testing.assert_allclose(W.grad.data, np.ones((4, 10)) @ xb.data.reshape(10, 3), rtol=1e-12)
+    assert tg.gradcheck(lambda x, w: (x @ w.T).tanh(), (x, W))

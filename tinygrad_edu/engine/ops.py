@@ -387,7 +387,8 @@ def _constant_pad(x, widths, value):
 def matmul(a, b):
     """Matrix product with NumPy's rules: 1-D operands are promoted and the added dimension removed,
     leading (batch) dimensions broadcast.   For C = A B:  dL/dA = G B^T,  dL/dB = A^T G
-    (the engine sums over broadcast batch dimensions)."""
+    (the engine sums over broadcast batch dimensions). When B is a transposed view (``x @ W.T``)
+    dL/dB is computed as (G^T A)^T: the same numbers, laid out like B, so W's gradient is contiguous."""
     a, b = _pair(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
@@ -398,8 +399,13 @@ def matmul(a, b):
     if a.ndim == 1 or b.ndim == 1:
         out = matmul(a.unsqueeze(0) if a.ndim == 1 else a, b.unsqueeze(-1) if b.ndim == 1 else b)
         return out.squeeze(((-2,) if a.ndim == 1 else ()) + ((-1,) if b.ndim == 1 else ()))
-    return make_op("matmul", _broadcasting("matmul", np.matmul, a, b), (a, b),
-                   lambda g, out: (g @ b.mT if a.requires_grad else None, a.mT @ g if b.requires_grad else None))
+    transposed = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
+
+    def backward(g, out):
+        gb = None if not b.requires_grad else (g.mT @ a).mT if transposed else a.mT @ g
+        return (g @ b.mT if a.requires_grad else None), gb
+
+    return make_op("matmul", _broadcasting("matmul", np.matmul, a, b), (a, b), backward)
 
 
 # ------------------------------------------------------------------------------------- composites
