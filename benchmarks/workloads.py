@@ -2,7 +2,8 @@
 
 Each workload's ``ours()`` and ``torch()`` build their inputs once and return a zero-argument
 ``step`` that runs one measured iteration. Both sides start from the same NumPy arrays, so they do
-the same arithmetic in the same dtype.
+the same arithmetic in the same dtype; ``step.parameters()`` returns the trained weights as NumPy
+arrays, which the tests use to check that both sides really compute the same thing.
 """
 
 from dataclasses import dataclass
@@ -94,6 +95,7 @@ def mlp_ours():
             p.data -= LR * buffers[i]
             p.grad = None
 
+    step.parameters = lambda: [p.data for p in params]
     return step
 
 
@@ -117,6 +119,7 @@ def mlp_torch():
         torch.nn.functional.cross_entropy(model(x), y).backward()
         optimizer.step()
 
+    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
     return step
 
 
