@@ -376,3 +376,16 @@ def test_linear_weight_gradient_is_contiguous_and_correct():
     (xb @ W.T).backward(np.ones((2, 5, 4)))  # batched input: the gradient also sums over the batch
     np.testing.assert_allclose(W.grad.data, np.ones((4, 10)) @ xb.data.reshape(10, 3), rtol=1e-12)
     assert tg.gradcheck(lambda x, w: (x @ w.T).tanh(), (x, W))
+
+
+@pytest.mark.parametrize("fn", [lambda a, b: tg.maximum(a, b), lambda a, b: tg.minimum(a, b),
+                                lambda a, b: a.amax(0) * b, lambda a, b: a.max() * b, lambda a, b: a.relu() * b])
+def test_float32_graphs_backpropagate_in_float32(fn, monkeypatch):
+    """No float64 constant sneaks into a float32 backward (the engine would have to cast it back)."""
+    seen = []
+    original = tg.engine.tensor._sum_to
+    monkeypatch.setattr(tg.engine.tensor, "_sum_to", lambda g, p, op: seen.append(g.dtype) or original(g, p, op))
+    a = Tensor(np.array([[1.0, 3.0], [3.0, 2.0]], dtype=np.float32), requires_grad=True)
+    b = Tensor(np.array([2.0, 2.0], dtype=np.float32), requires_grad=True)
+    fn(a, b).sum().backward()
+    assert a.grad.dtype == np.float32 and np.float64 not in seen

@@ -98,7 +98,7 @@ def maximum(a, b):
     a, b = _pair(a, b)
 
     def backward(g, out):
-        share = _wrap((a.data > b.data) + 0.5 * (a.data == b.data))
+        share = _wrap(((a.data > b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
         return g * share, g * (1 - share)
 
     return make_op("maximum", _broadcasting("maximum", np.maximum, a, b), (a, b), backward)
@@ -109,7 +109,7 @@ def minimum(a, b):
     a, b = _pair(a, b)
 
     def backward(g, out):
-        share = _wrap((a.data < b.data) + 0.5 * (a.data == b.data))
+        share = _wrap(((a.data < b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
         return g * share, g * (1 - share)
 
     return make_op("minimum", _broadcasting("minimum", np.minimum, a, b), (a, b), backward)
@@ -268,7 +268,7 @@ def _extreme(name, np_reduce, x, dim, keepdim):
 
     def backward(g, out):
         hit = x.data == kept
-        share = _wrap(hit / hit.sum(axis=dims, keepdims=True))
+        share = _wrap((hit / hit.sum(axis=dims, keepdims=True)).astype(x.dtype))
         return (g.reshape(kept.shape) * share,)
 
     return make_op(name, kept if keepdim else kept.reshape(_without(x.shape, dims)), (x,), backward)

@@ -15,6 +15,8 @@ graph; with ``create_graph=True`` they run with recording on, and the gradients 
 differentiable: that is all higher-order derivatives take (the approach of DeZero).
 """
 
+import functools
+
 import numpy as np
 
 _grad_enabled = True
@@ -39,11 +41,11 @@ class _GradMode:
         _grad_enabled = self._previous
 
     def __call__(self, fn):
+        @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():
+            with type(self)():  # a fresh instance per call: recursion keeps its own previous mode
                 return fn(*args, **kwargs)
 
-        wrapper.__name__, wrapper.__doc__ = fn.__name__, fn.__doc__
         return wrapper
 
 
