@@ -8,7 +8,8 @@ Runs alternate between the two libraries (ours, torch, ours, torch, ...) so that
 slows both alike; the table gives each side's median time per step and their ratio. Before each
 timed block the runner pauses (``--settle``, 0.25 s): NumPy's OpenBLAS threads keep spinning for a
 while after a matrix product, and without the pause they take the cores from the PyTorch block that
-follows (PyTorch's MLP step measured twice as slow that way).
+follows (PyTorch's MLP step measured twice as slow that way). After the pause one untimed step
+warms the core up again.
 """
 
 import argparse
@@ -29,6 +30,7 @@ from benchmarks.workloads import WORKLOADS
 
 def _time(step, repeat, settle):
     time.sleep(settle)
+    step()  # untimed: the first step after a pause runs on a cold core
     start = time.perf_counter()
     for _ in range(repeat):
         step()

@@ -81,7 +81,7 @@ def mlp_ours():
     def step():
         h = x
         for i in range(0, len(params), 2):
-            h = h @ params[i].T + params[i + 1]
+            h = tg.nn.functional.linear(h, params[i], params[i + 1])
             if i + 2 < len(params):
                 h = h.relu()
         loss = -h.log_softmax(-1)[rows, y].mean()

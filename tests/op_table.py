@@ -470,6 +470,16 @@ for _tag, _sa, _sb in _MATMUL:
 case("matmul_fn", tg.matmul, np.matmul, [(3, 4), (4, 2)], torch.matmul if torch else None)
 case("matmul_same_operand", lambda a: a @ a.T, lambda a: a @ a.T, [(3, 4)], lambda a: a @ a.T)
 
+# linear (fused x @ W.T + b)
+case("linear_bias", tg.nn.functional.linear, lambda x, w, b: x @ w.T + b, [(5, 3), (4, 3), (4,)],
+     lambda x, w, b: _F().linear(x, w, b))
+case("linear_no_bias", tg.nn.functional.linear, lambda x, w: x @ w.T, [(5, 3), (4, 3)],
+     lambda x, w: _F().linear(x, w))
+case("linear_3d_input", tg.nn.functional.linear, lambda x, w, b: x @ w.T + b, [(2, 5, 3), (4, 3), (4,)],
+     lambda x, w, b: _F().linear(x, w, b))
+case("linear_1d_input", tg.nn.functional.linear, lambda x, w, b: x @ w.T + b, [(3,), (4, 3), (4,)],
+     lambda x, w, b: _F().linear(x, w, b))
+
 CASE_NAMES = [c.name for c in CASES]
 assert len(set(CASE_NAMES)) == len(CASE_NAMES), "duplicate case names"
 
@@ -479,7 +489,7 @@ COVERED_OPS = {
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where", "astype", "sum",
     "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax", "reshape", "view",
     "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze", "flatten", "getitem", "gather", "cat",
-    "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul",
+    "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "linear",
 }
 
 

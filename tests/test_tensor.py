@@ -278,3 +278,11 @@ def test_other_clear_errors():
         tg.pad(x, (1, 1), mode="mirror")
     with pytest.raises(ValueError, match="clamp: give at least one"):
         x.clamp()
+
+
+def test_linear_shape_errors():
+    x, w = Tensor(np.ones((5, 3))), Tensor(np.ones((4, 2)))
+    with pytest.raises(RuntimeError, match=r"linear: input of shape \(5, 3\) does not fit a weight of shape \(4, 2\)"):
+        tg.nn.functional.linear(x, w)
+    with pytest.raises(RuntimeError, match=r"linear: bias of shape \(3,\) does not fit a weight of shape \(4, 3\)"):
+        tg.nn.functional.linear(x, Tensor(np.ones((4, 3))), Tensor(np.ones(3)))

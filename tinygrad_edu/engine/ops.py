@@ -408,6 +408,28 @@ def matmul(a, b):
     return make_op("matmul", _broadcasting("matmul", np.matmul, a, b), (a, b), backward)
 
 
+def linear(x, weight, bias=None):
+    """y = x W^T + b, PyTorch's layout: x (..., in), W (out, in), b (out,).
+    dL/dx = G W,  dL/dW = G^T x and dL/db = sum of G, both summed over all leading dimensions.
+    Fused (x @ W.T + b is the same math) because it is measured: one op instead of three forward and
+    a handful fewer backward keeps the MLP benchmark step within 10% of PyTorch's."""
+    if x.ndim == 0 or x.shape[-1] != weight.shape[-1] or weight.ndim != 2:
+        raise RuntimeError(f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape} "
+                           "(expected input (..., in) and weight (out, in))")
+    if bias is not None and bias.shape != weight.shape[:1]:
+        raise RuntimeError(f"linear: bias of shape {bias.shape} does not fit a weight of shape {weight.shape}")
+    data = x.data @ weight.data.T
+    if bias is not None:
+        data += bias.data  # in place: the product is a fresh array
+
+    def backward(g, out):
+        g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
+        return (g @ weight if x.requires_grad else None, g2.mT @ x2 if weight.requires_grad else None,
+                g2.sum(0) if bias is not None and bias.requires_grad else None)
+
+    return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward)
+
+
 # ------------------------------------------------------------------------------------- composites
 def _count(x, dims):
     return int(np.prod([x.shape[d] for d in dims]))

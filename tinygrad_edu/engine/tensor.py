@@ -96,7 +96,7 @@ class Tensor:
                 data = data.astype(np.float32)
             elif data.dtype.kind in "iu":
                 data = data.astype(np.int64)
-        _init(self, data)
+        self.data, self.grad, self.requires_grad, self._ctx = data, None, False, None
         if requires_grad:
             self.requires_grad_()
 
@@ -224,17 +224,13 @@ class Node:
         self.op, self.parents, self.backward, self.retain = op, parents, backward, False
 
 
-def _init(t, data):
+def _wrap(data):
+    """A new leaf Tensor around a NumPy result (no copy; NumPy scalars become 0-d arrays)."""
+    t = _new(Tensor)  # skips Tensor.__init__'s conversions: op results are already arrays
     t.data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None
     t.requires_grad = False
     t._ctx = None
-
-
-def _wrap(data):
-    """A new leaf Tensor around a NumPy result (no copy; NumPy scalars become 0-d arrays)."""
-    t = _new(Tensor)  # skips Tensor.__init__'s conversions: op results are already arrays
-    _init(t, data)
     return t
 
 
@@ -331,6 +327,23 @@ def _sum_to(g, parent, op):
     return g
 
 
+def _store_grad(t, g, create_graph, handed_out):
+    """Accumulate ``g`` into ``t.grad``. A first gradient is stored as is when that is safe: its memory
+    must be writable and not already handed to another tensor's ``.grad`` (``handed_out`` holds the
+    ids of those arrays), otherwise it is copied."""
+    if t.grad is not None:
+        t.grad = t.grad + g
+    elif create_graph:
+        t.grad = g
+    else:
+        base = g.data if g.data.base is None else g.data.base
+        if g.data.flags.writeable and id(base) not in handed_out:
+            handed_out.add(id(base))
+        else:
+            g = _wrap(g.data.copy())  # a fresh array: nothing else can share it
+        t.grad = g
+
+
 def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, retain_all=False):
     """Propagate gradients from ``roots`` to every tensor that leads to them.
 
@@ -355,28 +368,20 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, re
                 if id(t) in wanted:
                     found[wanted[id(t)]] = g
             elif node is None or node.retain or retain_all:
-                if t.grad is not None:
-                    t.grad = t.grad + g
-                elif create_graph:
-                    t.grad = g
-                else:  # .grad gets writable memory that no other tensor's .grad shares
-                    base = g.data if g.data.base is None else g.data.base
-                    if not g.data.flags.writeable or id(base) in handed_out:
-                        g, base = _wrap(g.data.copy()), None
-                    t.grad = g
-                    handed_out.add(id(g.data if base is None else base))
+                _store_grad(t, g, create_graph, handed_out)
             if node is None:
                 continue
             for p, pg in zip(node.parents, node.backward(g, t)):
                 if pg is None or not p.requires_grad:
                     continue
-                if type(pg) is not Tensor or pg.data.shape != p.data.shape or pg.data.dtype != p.data.dtype:
+                if type(pg) is not Tensor or pg.data.shape != p.data.shape or pg.data.dtype is not p.data.dtype:
                     pg = _sum_to(pg, p, node.op)
-                prev = grads.get(id(p))
+                key = id(p)
+                prev = grads.get(key)
                 if prev is None:
-                    grads[id(p)] = pg
+                    grads[key] = pg
                 else:  # a tensor used several times: its gradient is the sum over the uses
-                    grads[id(p)] = prev + pg if create_graph else _wrap(prev.data + pg.data)
+                    grads[key] = prev + pg if create_graph else _wrap(prev.data + pg.data)
             if not retain_graph:
                 node.backward = _freed_graph
     return found

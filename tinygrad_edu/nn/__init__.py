@@ -1,4 +1,4 @@
-"""Neural-network building blocks. ``functional`` holds the activations and padding so far."""
+"""Neural-network building blocks. ``functional`` holds linear, the activations and padding so far."""
 
 from . import functional
 

@@ -1,5 +1,5 @@
 """Functions with the names of ``torch.nn.functional``; each is composed from the engine's ops."""
 
-from ..engine.ops import gelu, leaky_relu, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh
+from ..engine.ops import gelu, leaky_relu, linear, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh
 
-__all__ = ["gelu", "leaky_relu", "log_softmax", "pad", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+__all__ = ["gelu", "leaky_relu", "linear", "log_softmax", "pad", "relu", "sigmoid", "softmax", "softplus", "tanh"]
