@@ -16,6 +16,8 @@ differentiable: that is all higher-order derivatives take (the approach of DeZer
 """
 
 import functools
+import itertools
+from operator import attrgetter
 
 import numpy as np
 
@@ -216,12 +218,17 @@ class Tensor:
 
 class Node:
     """How a tensor was computed: the op's name, its parent tensors and its backward closure.
-    ``retain`` asks the engine to keep this (non-leaf) tensor's gradient in ``.grad``."""
+    ``retain`` asks the engine to keep this (non-leaf) tensor's gradient in ``.grad``; ``seq`` counts
+    recorded ops in creation order, which is a topological order (an op's inputs exist before it)."""
 
-    __slots__ = ("op", "parents", "backward", "retain")
+    __slots__ = ("op", "parents", "backward", "retain", "seq")
 
     def __init__(self, op, parents, backward):
-        self.op, self.parents, self.backward, self.retain = op, parents, backward, False
+        self.op, self.parents, self.backward = op, parents, backward
+        self.retain, self.seq = False, next(_counter)
+
+
+_counter = itertools.count()
 
 
 def _wrap(data):
@@ -276,31 +283,30 @@ def _root_gradient(t, gradient, index):
     return gradient
 
 
-def _topological_order(roots):
-    """All tensors that require grad and lead to ``roots``, each after its parents.
+def _recorded_ops(roots):
+    """The recorded (non-leaf) tensors that lead to ``roots``, newest first.
 
-    Iterative depth-first search: an explicit stack instead of recursion, so a chain of a million
-    ops cannot hit Python's recursion limit. A tensor is pushed twice: first to expand its parents,
-    then (after them, wrapped in a tuple) to be appended. Deterministic for a given graph. Refuses,
-    before anything changes, a graph that an earlier backward has freed.
+    Newest first is a valid order for backward: a tensor is created after its inputs, so it comes
+    before them, and its gradient is complete (summed over every use) by the time it is passed on.
+    Collected with an explicit stack, not recursion, so a chain of a million ops cannot hit Python's
+    recursion limit. Refuses, before anything changes, a graph an earlier backward has freed.
     """
-    order, seen = [], set()
-    stack = list(reversed(roots))
+    found, seen, stack = [], set(), list(roots)
     while stack:
         t = stack.pop()
-        if type(t) is tuple:
-            order.append(t[0])
-        elif id(t) not in seen:
-            seen.add(id(t))
-            stack.append((t,))
-            node = t._ctx
-            if node is not None:
-                if node.backward is _freed_graph:
-                    _freed_graph(None, t)
-                for p in reversed(node.parents):
-                    if p.requires_grad and id(p) not in seen:
-                        stack.append(p)
-    return order
+        node = t._ctx
+        if node is None or id(t) in seen:
+            continue
+        if node.backward is _freed_graph:
+            _freed_graph(None, t)
+        seen.add(id(t))
+        found.append(t)
+        stack.extend(node.parents)
+    found.sort(key=_creation, reverse=True)
+    return found
+
+
+_creation = attrgetter("_ctx.seq")
 
 
 def _freed_graph(g, out):
@@ -344,22 +350,34 @@ def _store_grad(t, g, create_graph, handed_out):
         t.grad = g
 
 
-def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, retain_all=False):
+def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, allow_unused=True,
+                  retain_all=False):
     """Propagate gradients from ``roots`` to every tensor that leads to them.
 
-    Walks the graph once in reverse topological order, so each tensor's gradient is complete
-    (summed over all its uses) before it is passed on to its parents. Without ``inputs`` the
-    gradients land in ``.grad`` of leaves (and of retained tensors); with ``inputs`` they are
-    returned for those tensors instead and ``.grad`` is left alone.
+    Visits the recorded tensors newest first (see :func:`_recorded_ops`), so each one's gradient is
+    complete before it is passed on to its parents; the leaves' gradients are complete at the end.
+    Without ``inputs`` the gradients land in ``.grad`` of leaves (and of retained tensors); with
+    ``inputs`` they are returned for those tensors instead and ``.grad`` is left alone.
     """
-    order = _topological_order(roots)
+    ops = _recorded_ops(roots)
     wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
+    if not allow_unused:
+        reached = {id(p) for t in ops for p in t._ctx.parents} | {id(t) for t in roots}
+        for i, t in enumerate(inputs):
+            if id(t) not in reached:
+                raise RuntimeError(f"input {i} (shape {t.shape}) was not used to compute the outputs; "
+                                   "pass allow_unused=True to get None for it")
     found = [None] * (0 if inputs is None else len(inputs))
-    grads, handed_out = {}, set()
+    grads, leaves, handed_out = {}, [], set()
     for r, g in zip(roots, root_grads):
-        grads[id(r)] = g if id(r) not in grads else grads[id(r)] + g
+        if id(r) in grads:
+            grads[id(r)] = grads[id(r)] + g
+        else:
+            grads[id(r)] = g
+            if r._ctx is None:
+                leaves.append(r)
     with _set_grad_enabled(create_graph):
-        for t in reversed(order):
+        for t in ops:
             g = grads.pop(id(t), None)
             if g is None:
                 continue
@@ -367,10 +385,8 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, re
             if wanted is not None:
                 if id(t) in wanted:
                     found[wanted[id(t)]] = g
-            elif node is None or node.retain or retain_all:
+            elif node.retain or retain_all:
                 _store_grad(t, g, create_graph, handed_out)
-            if node is None:
-                continue
             for p, pg in zip(node.parents, node.backward(g, t)):
                 if pg is None or not p.requires_grad:
                     continue
@@ -380,10 +396,17 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, re
                 prev = grads.get(key)
                 if prev is None:
                     grads[key] = pg
+                    if p._ctx is None:
+                        leaves.append(p)
                 else:  # a tensor used several times: its gradient is the sum over the uses
                     grads[key] = prev + pg if create_graph else _wrap(prev.data + pg.data)
             if not retain_graph:
                 node.backward = _freed_graph
+        for leaf in leaves:
+            if wanted is None:
+                _store_grad(leaf, grads[id(leaf)], create_graph, handed_out)
+            elif id(leaf) in wanted:
+                found[wanted[id(leaf)]] = grads[id(leaf)]
     return found
 
 
@@ -409,12 +432,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or not t.requires_grad:
             raise RuntimeError(f"input {i} does not require grad, so it has no gradient")
-    if not allow_unused:
-        reached = {id(t) for t in _topological_order(outputs)}
-        for i, t in enumerate(inputs):
-            if id(t) not in reached:
-                raise RuntimeError(f"input {i} (shape {t.shape}) was not used to compute the outputs; "
-                                   "pass allow_unused=True to get None for it")
     found = _run_backward(outputs, root_grads, create_graph if retain_graph is None else retain_graph,
-                          create_graph, inputs=inputs)
+                          create_graph, inputs=inputs, allow_unused=allow_unused)
     return tuple(found)
