@@ -1,5 +1,5 @@
 """Neural-network building blocks. ``functional`` holds linear, the activations and padding so far."""
 
-from . import functional
+from . import functional, utils
 
-__all__ = ["functional"]
+__all__ = ["functional", "utils"]

@@ -1,0 +1,72 @@
+"""Adam and AdamW: bias-corrected moment estimates, with L2 or decoupled weight decay."""
+
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer, _check_betas, _check_nonnegative
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba), PyTorch's formulation; eps sits *outside* the square root.
+
+    With gradient ``g`` (negated when ``maximize``) at step ``t``::
+
+        g ← g + λ·p                      (L2 decay; with decoupled_weight_decay: p ← p·(1 − lr·λ))
+        m ← β₁·m + (1 − β₁)·g
+        v ← β₂·v + (1 − β₂)·g²           (amsgrad: v̂ ← max(v̂, v) is used below instead of v)
+        p ← p − lr/(1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + eps)
+
+    >>> opt = Adam(model_params, lr=1e-3)
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0, amsgrad=False, *,
+                 maximize=False, decoupled_weight_decay=False):
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                        maximize=maximize, decoupled_weight_decay=decoupled_weight_decay)
+        super().__init__(params, defaults)
+
+    def _check(self, group):
+        _check_nonnegative("learning rate", group["lr"])
+        _check_nonnegative("epsilon value", group["eps"])
+        _check_betas(group["betas"])
+        _check_nonnegative("weight_decay value", group["weight_decay"])
+
+    def _update(self, p, g, state, group):
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        if group["maximize"]:
+            g = -g
+        if not state:
+            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+        state["step"] += 1
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                p.data *= 1 - lr * wd
+            else:
+                g = g + wd * p.data
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        m += (1 - beta1) * (g - m)
+        v *= beta2
+        v += (1 - beta2) * g * g
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        step_size = lr / (1 - beta1 ** state["step"])
+        denom = np.sqrt(v) / math.sqrt(1 - beta2 ** state["step"]) + group["eps"]
+        p.data -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter): first ``p ← p·(1 − lr·λ)``, then Adam.
+
+    The same update as :class:`Adam` with ``decoupled_weight_decay=True``; ``weight_decay`` defaults to 0.01.
+
+    >>> opt = AdamW(model_params, lr=1e-3, weight_decay=0.01)
+    """
+
+    def __init__(self, params, lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.01, amsgrad=False, *,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
