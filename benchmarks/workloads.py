@@ -17,7 +17,7 @@ import tinygrad_edu as tg
 @dataclass
 class Workload:
     name: str
-    target: float  # the largest acceptable tinygrad_edu / PyTorch time ratio
+    target: float | None  # the largest acceptable tinygrad_edu / PyTorch time ratio (None: no target set)
     ours: Callable
     torch: Callable
 
@@ -71,59 +71,75 @@ def _mlp_arrays():
     return params, x, y
 
 
-def mlp_ours():
+def _mlp_step(lib, tensor):
+    """One training step of the same model, written once for both libraries: they share these names."""
     arrays, x, y = _mlp_arrays()
-    params = [tg.Tensor(p, requires_grad=True) for p in arrays]
-    x, y = tg.Tensor(x), tg.Tensor(y)
-    rows = tg.arange(MLP_BATCH)
-    buffers = [None] * len(params)
-
-    def step():
-        h = x
-        for i in range(0, len(params), 2):
-            h = tg.nn.functional.linear(h, params[i], params[i + 1])
-            if i + 2 < len(params):
-                h = h.relu()
-        loss = -h.log_softmax(-1)[rows, y].mean()
-        loss.backward()
-        for i, p in enumerate(params):  # SGD with momentum, PyTorch's rule: the first buffer is the gradient
-            if buffers[i] is None:
-                buffers[i] = p.grad.data.copy()
-            else:
-                buffers[i] *= MOMENTUM
-                buffers[i] += p.grad.data
-            p.data -= LR * buffers[i]
-            p.grad = None
-
-    step.parameters = lambda: [p.data for p in params]
-    return step
-
-
-def mlp_torch():
-    import torch
-
-    arrays, x, y = _mlp_arrays()
+    nn = lib.nn
     layers = []
-    for i in range(0, len(arrays), 2):
-        linear = torch.nn.Linear(arrays[i].shape[1], arrays[i].shape[0])
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(arrays[i]))
-            linear.bias.copy_(torch.from_numpy(arrays[i + 1]))
-        layers += [linear, torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
-    optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
-    x, y = torch.from_numpy(x), torch.from_numpy(y)
+    for n_in, n_out in zip(MLP_SIZES[:-1], MLP_SIZES[1:]):
+        layers += [nn.Linear(n_in, n_out), nn.ReLU()]
+    model = nn.Sequential(*layers[:-1])
+    model.load_state_dict({key: tensor(a) for key, a in zip(model.state_dict(), arrays)})
+    optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
+    x, y = tensor(x), tensor(y)
 
     def step():
         optimizer.zero_grad()
-        torch.nn.functional.cross_entropy(model(x), y).backward()
+        nn.functional.cross_entropy(model(x), y).backward()
         optimizer.step()
 
     step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
     return step
 
 
+def mlp_ours():
+    return _mlp_step(tg, tg.Tensor)
+
+
+def mlp_torch():
+    import torch
+
+    return _mlp_step(torch, torch.from_numpy)
+
+
+# ------------------------------------------------------------------------ (c) a moons epoch
+MOONS = 1000
+
+
+def _moons_epoch(lib, tensor, loader):
+    """An epoch of micrograd's moons MLP (2-16-16-2, batch 32, Adam) through each library's own DataLoader."""
+    nn = lib.nn
+    model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
+    rng = np.random.default_rng(0)
+    model.load_state_dict({k: tensor(rng.uniform(-0.5, 0.5, v.shape).astype(np.float32))
+                           for k, v in model.state_dict().items()})
+    optimizer = lib.optim.Adam(model.parameters(), lr=0.01)
+
+    def step():
+        for inputs, targets in loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(inputs), targets).backward()
+            optimizer.step()
+
+    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
+    return step
+
+
+def moons_ours():
+    X, y = tg.data.make_moons(MOONS, noise=0.1, seed=0)
+    return _moons_epoch(tg, tg.Tensor, tg.data.DataLoader(tg.data.TensorDataset(X, y), batch_size=32, shuffle=True))
+
+
+def moons_torch():
+    import torch
+
+    X, y = tg.data.make_moons(MOONS, noise=0.1, seed=0)
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+    return _moons_epoch(torch, torch.from_numpy, torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True))
+
+
 WORKLOADS = [
     Workload("op overhead: 1,000 chained ops on (16,), fwd+bwd", 1.0, chain_ours, chain_torch),
     Workload("MLP 784-512-256-10, batch 256, SGD-momentum step", 1.1, mlp_ours, mlp_torch),
+    Workload("moons epoch: MLP 2-16-16-2, 1,000 points, batch 32, Adam", None, moons_ours, moons_torch),
 ]

@@ -470,6 +470,8 @@ for _tag, _sa, _sb in _MATMUL:
 case("matmul_fn", tg.matmul, np.matmul, [(3, 4), (4, 2)], torch.matmul if torch else None)
 case("matmul_same_operand", lambda a: a @ a.T, lambda a: a @ a.T, [(3, 4)], lambda a: a @ a.T)
 
+case("silu", tg.nn.functional.silu, lambda a: a / (1 + np.exp(-a)), [(3, 4)], lambda a: _F().silu(a))
+
 # linear (fused x @ W.T + b)
 case("linear_bias", tg.nn.functional.linear, lambda x, w, b: x @ w.T + b, [(5, 3), (4, 3), (4,)],
      lambda x, w, b: _F().linear(x, w, b))
@@ -489,7 +491,7 @@ COVERED_OPS = {
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where", "astype", "sum",
     "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax", "reshape", "view",
     "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze", "flatten", "getitem", "gather", "cat",
-    "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "linear",
+    "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "linear", "silu",
 }
 
 

@@ -44,6 +44,7 @@ def test_demo_prints_values_and_passes_gradcheck(capsys):
     out = capsys.readouterr().out
     assert "g = 24.7041" in out and "dg/da = 138.8338" in out and "dg/db = 645.5773" in out
     assert "gradcheck" in out
+    assert "training accuracy 100%" in out  # the moons MLP
 
 
 # ------------------------------------------------------------------------------------- backward

@@ -42,12 +42,32 @@ def test_higher_order_example_agrees_with_formulas():
     assert "(equal)" in out
 
 
+def test_mlp_moons_example_reaches_full_training_accuracy():
+    out = run("mlp_moons.py")
+    assert "training accuracy: 100%" in out
+    losses = [float(v) for v in re.findall(r"^epoch\s+\d+\s+loss (\d+\.\d+)$", out, re.M)]
+    assert len(losses) == 6 and losses[-1] < losses[0] / 20
+
+
+def test_experiment_matrix_short_run_writes_every_cell(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "experiment_matrix.py"), "--out", str(tmp_path),
+                             "--epochs", "2"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    rows = (tmp_path / "results.csv").read_text().splitlines()
+    assert len(rows) == 61 and rows[0] == "dataset,optimizer,activation,train_accuracy,test_accuracy"
+    cells = {tuple(r.split(",")[:3]) for r in rows[1:]}
+    assert len(cells) == 60 and all(0 <= float(r.split(",")[4]) <= 1 for r in rows[1:])
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == [
+        "blobs.png", "circles.png", "moons.png", "noisy_moons.png", "spiral.png"]
+
+
 def readme_python_blocks():
     return re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(), re.S)
 
 
 @pytest.mark.parametrize("block", range(len(readme_python_blocks())))
-def test_readme_code_runs(block):
+def test_readme_code_runs(block, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # blocks may write files (a checkpoint)
     exec(compile(readme_python_blocks()[block], f"README block {block}", "exec"), {})
 
 

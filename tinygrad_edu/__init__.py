@@ -12,6 +12,6 @@ from .engine import *  # noqa: F401,F403  (Tensor, ops, factories, grad modes, g
 from .engine import __all__ as _engine_all
 
 __version__ = "0.1.0"
-__all__ = _engine_all + ["engine", "nn", "optim", "viz"]
+__all__ = _engine_all + ["engine", "nn", "optim", "data", "models", "train", "viz"]
 
-from . import nn, optim, viz  # noqa: E402  (they import the engine above)
+from . import data, models, nn, optim, train, viz  # noqa: E402  (they import the engine above)

@@ -1,5 +1,10 @@
-"""Neural-network building blocks. ``functional`` holds linear, the activations and padding so far."""
+"""Neural-network building blocks: Module and its containers, layers, losses, functional, init, utils."""
 
-from . import functional, utils
+from . import functional, init, utils
+from .layers import *  # noqa: F401,F403
+from .layers import __all__ as _layers
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 
-__all__ = ["functional", "utils"]
+__all__ = ["functional", "init", "utils", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
+           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss", *_layers]

@@ -1,5 +1,178 @@
-"""Functions with the names of ``torch.nn.functional``; each is composed from the engine's ops."""
+"""Functions with the names of ``torch.nn.functional``; each is composed from the engine's ops.
 
-from ..engine.ops import gelu, leaky_relu, linear, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh
+The normalization, embedding and dropout functions below are plain Python over those ops, with no
+backward of their own: their gradients (and gradients of gradients) come from the primitives.
+"""
 
-__all__ = ["gelu", "leaky_relu", "linear", "log_softmax", "pad", "relu", "sigmoid", "softmax", "softplus", "tanh"]
+import numpy as np
+
+from ..engine.ops import gelu, leaky_relu, linear, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh, where
+from ..engine.random import generator
+from ..engine.tensor import Tensor, _wrap
+from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
+
+__all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
+           "embedding", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
+           "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh"]
+
+
+def silu(input):
+    """x * sigma(x) (also called swish).   d/dx = sigma(x) (1 + x (1 - sigma(x))).
+
+    >>> silu(Tensor([0.0])).item()
+    0.0
+    """
+    return input * input.sigmoid()
+
+
+def dropout(input, p=0.5, training=True):
+    """Inverted dropout: each element is zeroed with probability ``p`` and the survivors are scaled
+    by 1 / (1 - p), so E[output] = input and evaluation needs no rescaling. The mask comes from the
+    library's generator (seed it with ``tinygrad_edu.manual_seed``). When not training, or p == 0,
+    ``input`` itself is returned; p == 1 gives zeros.   d/dx = mask / (1 - p).
+
+    >>> dropout(Tensor([1.0, 2.0]), p=0.5, training=False).tolist()
+    [1.0, 2.0]
+    """
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout: probability p must be in [0, 1], got {p}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = generator().random(input.shape) >= p
+    return input * _wrap((keep / (1 - p)).astype(input.dtype))
+
+
+def _array(buffer, name):
+    """The NumPy array behind a running statistic (a Tensor's ``.data`` or the array itself)."""
+    array = buffer.data if isinstance(buffer, Tensor) else buffer
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"batch_norm: {name} must be a NumPy array or a Tensor, got {type(buffer).__name__}")
+    return array
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
+    """Normalize each channel (dimension 1) of an (N, C), (N, C, L) or (N, C, H, W) input over all
+    other dimensions:  y = (x - mean) / sqrt(var + eps) * weight + bias.
+
+    Training uses the batch mean and *biased* batch variance, and when running statistics are given
+    updates them in place (no graph): running = (1 - momentum) * running + momentum * batch, with the
+    *unbiased* batch variance n / (n - 1) * var for ``running_var``, as PyTorch. Evaluation uses the
+    running statistics. ``running_mean`` / ``running_var`` are NumPy arrays or Tensors of shape (C,).
+
+    >>> x = Tensor(np.array([[1.0], [3.0]]))
+    >>> batch_norm(x, None, None, training=True).data.round(4).tolist()
+    [[-1.0], [1.0]]
+    """
+    if input.ndim not in (2, 3, 4):
+        raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), "
+                         f"got shape {input.shape} ({input.ndim} dimensions)")
+    channels = input.shape[1]
+    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
+        if t is not None and np.shape(_array(t, name)) != (channels,):
+            raise RuntimeError(f"batch_norm: {name} has shape {np.shape(_array(t, name))}, expected ({channels},) "
+                               f"for input of shape {input.shape} with {channels} channels")
+    dims = (0,) + tuple(range(2, input.ndim))
+    per_channel = (1, channels) + (1,) * (input.ndim - 2)
+    if training:
+        count = input.numel() // channels
+        if count < 2:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input of shape {input.shape}")
+        centered = input - input.mean(dims, keepdim=True)
+        var = (centered * centered).mean(dims, keepdim=True)
+        unbiased_var = var.data.reshape(channels) * (count / (count - 1))
+        for stat, batch in ((running_mean, input.data.mean(axis=dims)), (running_var, unbiased_var)):
+            if stat is not None:
+                array = _array(stat, "running statistic")
+                array[...] = (1 - momentum) * array + momentum * batch
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode "
+                             "(training=False)")
+        mean, var = (t if isinstance(t, Tensor) else _wrap(t) for t in (running_mean, running_var))
+        centered = input - mean.reshape(per_channel)
+        var = var.reshape(per_channel)
+    out = centered / (var + eps).sqrt()
+    if weight is not None:
+        out = out * weight.reshape(per_channel)
+    if bias is not None:
+        out = out + bias.reshape(per_channel)
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
+    """Normalize over the last len(normalized_shape) dimensions:
+    y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance and eps inside the
+    square root; ``weight`` and ``bias`` have shape ``normalized_shape``.
+
+    >>> layer_norm(Tensor(np.array([[1.0, 3.0]])), (2,)).data.round(4).tolist()
+    [[-1.0, 1.0]]
+    """
+    if isinstance(normalized_shape, (int, np.integer)):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if k == 0 or k > input.ndim or input.shape[input.ndim - k:] != normalized_shape:
+        raise RuntimeError(f"layer_norm: normalized_shape {normalized_shape} does not match the trailing "
+                           f"dimensions of input shape {input.shape}")
+    for name, t in (("weight", weight), ("bias", bias)):
+        if t is not None and t.shape != normalized_shape:
+            raise RuntimeError(f"layer_norm: {name} has shape {t.shape}, expected normalized_shape {normalized_shape}")
+    dims = tuple(range(input.ndim - k, input.ndim))
+    centered = input - input.mean(dims, keepdim=True)
+    out = centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input, weight, padding_idx=None):
+    """Rows of ``weight`` (num_embeddings, embedding_dim) at the integer indices ``input``: the result
+    has shape input.shape + (embedding_dim,). Backward scatter-adds into the rows, so a repeated
+    index accumulates; the row ``padding_idx`` gets no gradient.
+
+    >>> embedding(Tensor([2, 0]), Tensor(np.eye(3))).tolist()
+    [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+    """
+    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must have shape (num_embeddings, embedding_dim), got {weight.shape}")
+    n = weight.shape[0]
+    bad = index[(index < 0) | (index >= n)]
+    if bad.size:
+        raise IndexError(f"embedding: index {bad.flat[0]} is out of range for num_embeddings={n} "
+                         f"(valid indices are 0 to {n - 1})")
+    rows = weight[index]
+    if padding_idx is None:
+        return rows
+    if not -n <= padding_idx < n:
+        raise ValueError(f"embedding: padding_idx {padding_idx} is out of range for num_embeddings={n}")
+    # the same values, but the padding positions come from a constant copy, so no gradient reaches that row
+    return where((index != padding_idx % n)[..., None], rows, rows.detach())
+
+
+def one_hot(tensor, num_classes=-1):
+    """Class indices of shape (*) to an int64 tensor of shape (*, num_classes) with a 1 at each index.
+    ``num_classes=-1`` uses the largest index + 1.
+
+    >>> one_hot(Tensor([0, 2])).tolist()
+    [[1, 0, 0], [0, 0, 1]]
+    """
+    index = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: class indices must be integers, got dtype {index.dtype}")
+    if num_classes == -1:
+        if index.size == 0:
+            raise RuntimeError("one_hot: cannot infer num_classes from an empty tensor; pass num_classes")
+        num_classes = int(index.max()) + 1
+    bad = index[(index < 0) | (index >= num_classes)]
+    if bad.size:
+        raise RuntimeError(f"one_hot: class value {bad.flat[0]} is out of range for num_classes={num_classes} "
+                           f"(expected 0 to {num_classes - 1})")
+    return _wrap((index[..., None] == np.arange(num_classes)).astype(np.int64))

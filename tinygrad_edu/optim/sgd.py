@@ -41,6 +41,6 @@ class SGD(Optimizer):
             else:
                 buf = state["momentum_buffer"]
                 buf *= mu
-                buf += (1 - group["dampening"]) * g
+                buf += g if group["dampening"] == 0 else (1 - group["dampening"]) * g  # no temporary when 0
             g = g + mu * state["momentum_buffer"] if group["nesterov"] else state["momentum_buffer"]
         p.data -= group["lr"] * g

@@ -1,0 +1,373 @@
+"""The training loop: ``fit`` and ``evaluate``, with a progress bar, a per-epoch history and checkpoints.
+
+>>> history = fit(model, loss_fn, Adam(model.parameters(), lr=1e-2), train_loader, epochs=10,
+...               val_loader=val_loader, checkpoint="run.npz", resume=True)
+>>> history["val_accuracy"][-1]
+0.97
+
+A checkpoint is one ``.npz`` (read back with ``allow_pickle=False``) or ``.safetensors`` file: every
+array (weights, optimizer moments) is stored as an array, and everything else (hyperparameters, epoch,
+history, random-generator state) as one JSON string, so loading never executes code. A save writes a
+temporary file next to the target and renames it into place, so a crash mid-save leaves the previous
+checkpoint intact.
+"""
+
+import io
+import json
+import math
+import os
+import sys
+import tempfile
+from collections import Counter
+
+import numpy as np
+from tqdm import tqdm
+
+from .engine.random import generator
+from .engine.tensor import Tensor, no_grad
+from .optim.lr_scheduler import ReduceLROnPlateau
+
+__all__ = ["History", "accuracy", "fit", "evaluate", "save_checkpoint", "load_checkpoint"]
+
+_MARKER = "__tinygrad_edu_checkpoint__"  # the key whose bytes hold the JSON part; no marker, not a checkpoint
+_FORMAT_VERSION = 1
+
+
+# ------------------------------------------------------------------------------------------ metrics
+def accuracy(output, target):
+    """Fraction of correct predictions: argmax over the last (class) dim against integer targets, or,
+    for a single logit per sample (shape (N,) or (N, 1)), ``output > 0`` against 0/1 targets."""
+    out, tgt = np.asarray(output.data), np.asarray(target.data if isinstance(target, Tensor) else target)
+    if out.ndim >= 2 and out.shape[-1] > 1:
+        pred = out.argmax(axis=-1)
+    else:
+        pred = (out > 0).astype(np.int64).reshape(tgt.shape)
+    if pred.shape != tgt.shape:
+        raise ValueError(f"accuracy: predictions of shape {pred.shape} (from output {out.shape}) do not match "
+                         f"targets of shape {tgt.shape}")
+    return float(np.mean(pred == tgt))
+
+
+_METRICS = {"accuracy": accuracy}
+
+
+def _resolve_metrics(metrics):
+    resolved = []
+    for metric in metrics or ():
+        if callable(metric):
+            resolved.append((getattr(metric, "__name__", type(metric).__name__), metric))
+        elif metric in _METRICS:
+            resolved.append((metric, _METRICS[metric]))
+        else:
+            raise ValueError(f"unknown metric {metric!r}; use one of {sorted(_METRICS)} or a callable "
+                             "(output, target) -> float")
+    names = [name for name, _ in resolved]
+    if len(set(names)) != len(names) or "loss" in names:
+        raise ValueError(f"metric names must be distinct and not 'loss', got {names}")
+    return resolved
+
+
+def _batch_size(targets):
+    shape = getattr(targets, "shape", ())
+    return shape[0] if len(shape) else 1
+
+
+class _Averages:
+    """Sample-weighted running means of the loss and each metric over an epoch."""
+
+    def __init__(self, names):
+        self.sums, self.count = dict.fromkeys(["loss", *names], 0.0), 0
+
+    def add(self, n, values):
+        self.count += n
+        for name, value in values.items():
+            self.sums[name] += n * float(value)
+
+    def means(self):
+        return {name: total / self.count for name, total in self.sums.items()}
+
+
+class History(dict):
+    """Per-epoch lists: ``loss`` and each metric on the training data, ``val_loss`` and ``val_<metric>``
+    when there is validation data. Keys also read as attributes: ``history.loss``."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"History has no entry '{name}' (it has {list(self)})") from None
+
+    def append(self, record):
+        for key, value in record.items():
+            self.setdefault(key, []).append(value)
+
+
+# ------------------------------------------------------------------------------------- evaluation
+def evaluate(model, loss_fn, loader, metrics=("accuracy",)):
+    """Mean loss and metrics over ``loader`` (weighted by batch size), in eval mode and without
+    recording a graph. Every module's train/eval flag is restored afterwards.
+
+    >>> evaluate(model, loss_fn, test_loader)
+    {'loss': 0.12, 'accuracy': 0.96}
+    """
+    metric_fns = _resolve_metrics(metrics)
+    if len(loader) == 0:
+        raise ValueError("evaluate() got an empty loader (0 batches)")
+    modes = [(module, module.training) for module in model.modules()]
+    model.eval()
+    try:
+        averages = _Averages([name for name, _ in metric_fns])
+        with no_grad():
+            for inputs, targets in loader:
+                output = model(inputs)
+                values = {"loss": loss_fn(output, targets).item()}
+                values.update((name, fn(output, targets)) for name, fn in metric_fns)
+                averages.add(_batch_size(targets), values)
+        return averages.means()
+    finally:
+        for module, training in modes:
+            module.training = training
+
+
+# ------------------------------------------------------------------------------------------ fitting
+def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, scheduler=None, metrics=("accuracy",),
+        checkpoint=None, resume=False, progress=None, log_every=None):
+    """Train ``model`` for ``epochs`` epochs and return the :class:`History`.
+
+    Each step: ``optimizer.zero_grad()``, ``output = model(inputs)``, ``loss = loss_fn(output, targets)``,
+    ``loss.backward()``, ``optimizer.step()``. After each epoch: evaluate on ``val_loader`` (if any),
+    step the ``scheduler`` once (ReduceLROnPlateau is given the validation loss, or the training loss
+    without validation), and save to ``checkpoint`` (a path) if given. With ``resume=True`` an
+    existing ``checkpoint`` is loaded first (model, optimizer, scheduler, history and the random
+    generator's state, so shuffling and dropout continue as if never interrupted) and training goes
+    on from the next epoch up to ``epochs``.
+
+    ``metrics``: names (``"accuracy"``) or callables ``(output, target) -> float``, computed without
+    recording a graph. ``progress``: a tqdm bar per epoch showing the running loss; ``None`` shows it
+    only when stderr is a terminal. ``log_every=k`` also prints the running loss every ``k`` steps.
+
+    A loss that is NaN or infinite stops training with a FloatingPointError naming the epoch and step,
+    before that step changes any weight.
+    """
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if log_every is not None and not (isinstance(log_every, (int, np.integer)) and log_every >= 1):
+        raise ValueError(f"log_every must be None or an integer >= 1, got {log_every!r}")
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs a checkpoint path")
+    metric_fns = _resolve_metrics(metrics)
+    steps = len(train_loader)
+    if steps == 0:
+        raise ValueError("fit() got an empty train_loader (0 batches per epoch)")
+    if progress is None:
+        progress = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+
+    history, start = History(), 0
+    if resume and os.path.exists(checkpoint):
+        saved = load_checkpoint(checkpoint, model, optimizer, scheduler)
+        if "epoch" not in saved or "history" not in saved:
+            raise ValueError(f"{checkpoint} was not written by fit() (it has no epoch/history); cannot resume")
+        start, history = saved["epoch"], History(saved["history"])
+        _set_rng_states(saved.get("rng"), train_loader)
+
+    for epoch in range(start + 1, epochs + 1):
+        model.train()
+        averages = _Averages([name for name, _ in metric_fns])
+        bar = tqdm(total=steps, desc=f"Epoch {epoch}/{epochs}", unit="batch", disable=not progress,
+                   file=sys.stderr, dynamic_ncols=True)
+        with bar:
+            for step, (inputs, targets) in enumerate(train_loader, start=1):
+                optimizer.zero_grad()
+                output = model(inputs)
+                loss = loss_fn(output, targets)
+                value = loss.item()
+                if not math.isfinite(value):
+                    raise FloatingPointError(f"loss became {value} at epoch {epoch}, step {step} of {steps}; "
+                                             "try a smaller learning rate or check the inputs for NaN/inf")
+                loss.backward()
+                optimizer.step()
+                with no_grad():
+                    values = {"loss": value, **{name: fn(output, targets) for name, fn in metric_fns}}
+                averages.add(_batch_size(targets), values)
+                running = averages.sums["loss"] / averages.count
+                bar.set_postfix(loss=f"{running:.4f}", refresh=False)
+                bar.update()
+                if log_every and step % log_every == 0:
+                    tqdm.write(f"epoch {epoch}/{epochs} step {step}/{steps} loss {running:.4f}")
+            record = averages.means()
+            if val_loader is not None:
+                record.update({f"val_{name}": v for name, v in evaluate(model, loss_fn, val_loader, metrics).items()})
+            bar.set_postfix({k: f"{v:.4f}" for k, v in record.items()})
+        history.append(record)
+
+        if isinstance(scheduler, ReduceLROnPlateau):
+            scheduler.step(record["val_loss" if val_loader is not None else "loss"])
+        elif scheduler is not None:
+            scheduler.step()
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, model, optimizer, scheduler, epoch=epoch, history=dict(history),
+                            rng=_rng_states(train_loader))
+    return history
+
+
+def _rng_states(loader):
+    # A DataLoader built with seed= shuffles with its own generator; saving it too makes resuming exact.
+    own = getattr(loader, "_rng", None)
+    return {"library": generator().bit_generator.state,
+            "loader": own.bit_generator.state if isinstance(own, np.random.Generator) else None}
+
+
+def _set_rng_states(states, loader):
+    if not states:
+        return
+    generator().bit_generator.state = states["library"]
+    own = getattr(loader, "_rng", None)
+    if states.get("loader") is not None and isinstance(own, np.random.Generator):
+        own.bit_generator.state = states["loader"]
+
+
+# ------------------------------------------------------------------------ checkpoint encoding
+def _pack(value, arrays, prefix, where):
+    """A JSON-able form of ``value``: arrays (and NumPy scalars) go into ``arrays`` under a new key and
+    are referred to by it; tuples, non-string dict keys and Counters are tagged so they come back as
+    they were."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        key = f"{prefix}/{len(arrays)}"  # unique: arrays only grows, and model names never hold a '/'
+        arrays[key] = np.ascontiguousarray(value)
+        return {"$array": key, "scalar": isinstance(value, np.generic)}
+    if isinstance(value, Tensor):
+        return _pack(value.data, arrays, prefix, where)
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        items = [_pack(v, arrays, prefix, f"{where}[{i}]") for i, v in enumerate(value)]
+        return {"$tuple": items} if isinstance(value, tuple) else items
+    if isinstance(value, dict):
+        pairs = [[_pack(k, arrays, prefix, where), _pack(v, arrays, prefix, f"{where}[{k!r}]")]
+                 for k, v in value.items()]
+        return {"$counter" if isinstance(value, Counter) else "$dict": pairs}
+    raise TypeError(f"cannot store {where} in a checkpoint: {type(value).__name__} is not an array, number, "
+                    "string, None, list, tuple or dict")
+
+
+def _unpack(value, arrays):
+    if isinstance(value, list):
+        return [_unpack(v, arrays) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "$array" in value:
+        array = arrays[value["$array"]]
+        return array[()] if value["scalar"] else array
+    if "$tuple" in value:
+        return tuple(_unpack(v, arrays) for v in value["$tuple"])
+    pairs = [(_unpack(k, arrays), _unpack(v, arrays)) for k, v in value.get("$dict", value.get("$counter"))]
+    return Counter(dict(pairs)) if "$counter" in value else dict(pairs)
+
+
+def _is_safetensors(path):
+    return os.fspath(path).endswith(".safetensors")
+
+
+def _safetensors_numpy():
+    try:
+        import safetensors.numpy
+    except ImportError as error:
+        raise ImportError(".safetensors checkpoints need the safetensors package: "
+                          "pip install tinygrad_edu[safetensors]  (or save to a .npz path)") from error
+    return safetensors.numpy
+
+
+def _write_npz(file, arrays):
+    np.savez(file, **arrays)
+
+
+def _write_safetensors(file, arrays):
+    file.write(_safetensors_numpy().save(arrays))
+
+
+def _atomic_write(path, write, arrays):
+    """Write to a temporary file in the target's directory, then ``os.replace`` it into place: the
+    rename is atomic, so readers see the old checkpoint or the new one, never half of one."""
+    directory, name = os.path.split(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            write(file, arrays)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
+    """Save the model's state dict, and the optimizer's and scheduler's if given, plus ``extra``
+    values (numbers, strings, lists, dicts, arrays) to ``path``: ``.safetensors`` by extension,
+    otherwise ``.npz``. Model weights keep their ``state_dict`` names, so a ``.safetensors`` file
+    loads into the matching PyTorch module (``strict=False``: the other keys are ours).
+
+    >>> save_checkpoint("model.npz", model, optimizer, epoch=3)
+    """
+    path = os.fspath(path)
+    if _is_safetensors(path):
+        _safetensors_numpy()  # fail before doing any work when the package is missing
+    arrays = {name: np.ascontiguousarray(t.data) for name, t in model.state_dict().items()}
+    meta = {"format_version": _FORMAT_VERSION, "model": list(arrays)}
+    for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if obj is not None:
+            meta[part] = {"type": type(obj).__name__, "state": _pack(obj.state_dict(), arrays, part, part)}
+    meta["extra"] = _pack(dict(extra), arrays, "extra", "extra")
+    arrays[_MARKER] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8).copy()
+    _atomic_write(path, _write_safetensors if _is_safetensors(path) else _write_npz, arrays)
+
+
+def _read(path):
+    with open(path, "rb") as file:  # a missing or unreadable file raises its own OSError here
+        data = file.read()
+    try:
+        if _is_safetensors(path):
+            arrays = _safetensors_numpy().load(data)
+        else:
+            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+                arrays = {key: npz[key] for key in npz.files}
+        if _MARKER not in arrays:
+            raise ValueError(f"it has no '{_MARKER}' entry")
+        meta = json.loads(arrays.pop(_MARKER).tobytes().decode())
+        missing = [key for key in meta["model"] if key not in arrays]
+        if missing:
+            raise ValueError(f"model arrays {missing} are missing")
+    except ImportError:
+        raise
+    except Exception as error:
+        raise ValueError(f"{path} is not a tinygrad_edu checkpoint (or is damaged): {error}") from error
+    return meta, arrays
+
+
+def load_checkpoint(path, model, optimizer=None, scheduler=None):
+    """Load a checkpoint written by :func:`save_checkpoint` into ``model`` (and ``optimizer`` /
+    ``scheduler`` when given) and return the ``extra`` values as a dict. Nothing is unpickled and no
+    code runs. Raises ValueError naming ``path`` for a file that is not such a checkpoint, or one that
+    lacks the optimizer or scheduler state asked for.
+
+    >>> extra = load_checkpoint("model.npz", model, optimizer)
+    >>> extra["epoch"]
+    3
+    """
+    path = os.fspath(path)
+    meta, arrays = _read(path)
+    for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+        if obj is None:
+            continue
+        if part not in meta:
+            raise ValueError(f"{path} holds no {part} state, but a {type(obj).__name__} was given to load into")
+        if meta[part]["type"] != type(obj).__name__:
+            raise ValueError(f"{path} holds {part} state of a {meta[part]['type']}, "
+                             f"which cannot be loaded into a {type(obj).__name__}")
+    model.load_state_dict({name: arrays[name] for name in meta["model"]})
+    if optimizer is not None:
+        optimizer.load_state_dict(_unpack(meta["optimizer"]["state"], arrays))
+    if scheduler is not None:
+        scheduler.load_state_dict(_unpack(meta["scheduler"]["state"], arrays))
+    return _unpack(meta["extra"], arrays)
