@@ -85,9 +85,10 @@ def _class_dim(name, input):
 def _picked_log_probs(name, log_probs, target, weight, ignore_index, hint=""):
     """The per-target terms shared by nll_loss and cross_entropy.
 
-    Returns (-w[y] * log_probs[y], w[y], kept): the weighted negative log-probability of each target
-    class, the class weight of each target (0 where the target is ``ignore_index``), and the boolean
-    mask of targets that are not ignored. Validates the target's dtype, shape and values first.
+    Returns (-w[y] * log_probs[y], sum of w[y], kept): the weighted negative log-probability of each
+    target class, the total weight of the targets ('mean' divides by it; a target equal to
+    ``ignore_index`` weighs 0), and the boolean mask of targets that are not ignored. Validates the
+    target's dtype, shape and values first.
     """
     cd = _class_dim(name, log_probs)
     n_classes = log_probs.shape[cd]
@@ -106,11 +107,10 @@ def _picked_log_probs(name, log_probs, target, weight, ignore_index, hint=""):
                          f"{n_classes - 1}, or ignore_index={ignore_index})")
     safe = np.where(kept, t, 0)  # any valid class: the ignored terms are multiplied by a zero weight
     picked = log_probs.gather(cd, np.expand_dims(safe, cd)).squeeze(cd)
-    if weight is None:
-        w = Tensor(kept.astype(log_probs.dtype))
-    else:
-        w = where(kept, weight[safe], 0.0)
-    return -(picked * w), w, kept
+    if weight is None and kept.all():  # every weight is 1: nothing to multiply, the total is the count
+        return -picked, kept.size, kept
+    w = Tensor(kept.astype(log_probs.dtype)) if weight is None else where(kept, weight[safe], 0.0)
+    return -(picked * w), w.sum(), kept
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -132,8 +132,8 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_input("nll_loss", input)
     cd = _class_dim("nll_loss", input)
     weight = _optional_tensor("nll_loss", "weight", weight, input, (input.shape[cd],))
-    loss, w, _ = _picked_log_probs("nll_loss", input, target, weight, ignore_index)
-    return _reduce(loss, reduction, w.sum())
+    loss, total_weight, _ = _picked_log_probs("nll_loss", input, target, weight, ignore_index)
+    return _reduce(loss, reduction, total_weight)
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
@@ -184,12 +184,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         return _reduce(loss, reduction, input.data.size // n_classes)
 
     hint = f"; class probabilities would need the input's shape {input.shape}"
-    loss, w, kept = _picked_log_probs(name, log_p, target, weight, ignore_index, hint)
+    loss, total_weight, kept = _picked_log_probs(name, log_p, target, weight, ignore_index, hint)
     if label_smoothing > 0:
         all_classes = log_p if class_weight is None else log_p * class_weight
         smooth = where(kept, -all_classes.sum(cd), 0.0)
         loss = loss * (1 - label_smoothing) + smooth * (label_smoothing / n_classes)
-    return _reduce(loss, reduction, w.sum())
+    return _reduce(loss, reduction, total_weight)
 
 
 # ----------------------------------------------------------------------------- elementwise losses
