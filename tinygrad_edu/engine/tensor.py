@@ -219,16 +219,18 @@ class Tensor:
 class Node:
     """How a tensor was computed: the op's name, its parent tensors and its backward closure.
     ``retain`` asks the engine to keep this (non-leaf) tensor's gradient in ``.grad``; ``seq`` counts
-    recorded ops in creation order, which is a topological order (an op's inputs exist before it)."""
+    recorded ops in creation order, which is a topological order (an op's inputs exist before it);
+    ``scope`` is the Module whose forward was running (None outside any), for drawing the graph."""
 
-    __slots__ = ("op", "parents", "backward", "retain", "seq")
+    __slots__ = ("op", "parents", "backward", "retain", "seq", "scope")
 
     def __init__(self, op, parents, backward):
         self.op, self.parents, self.backward = op, parents, backward
-        self.retain, self.seq = False, next(_counter)
+        self.retain, self.seq, self.scope = False, next(_counter), _scope
 
 
 _counter = itertools.count()
+_scope = None  # the innermost Module whose forward is running: nn.Module.__call__ sets it
 
 
 def _wrap(data):

@@ -11,6 +11,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ..engine import tensor as _engine
 from ..engine.tensor import Tensor
 
 
@@ -131,7 +132,11 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        output = self.forward(*args, **kwargs)
+        outer, _engine._scope = _engine._scope, self  # ops recorded inside remember this module (for drawing)
+        try:
+            output = self.forward(*args, **kwargs)
+        finally:
+            _engine._scope = outer
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:
