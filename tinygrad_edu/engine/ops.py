@@ -44,6 +44,8 @@ def _dims(dim, ndim, name):
     """Normalize ``dim`` (None, int or tuple of ints) to a sorted tuple of non-negative axes."""
     if dim is None:
         return tuple(range(ndim))
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, checked cheaply
+        return (dim % ndim,)
     dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
     lo, hi = -builtins.max(ndim, 1), builtins.max(ndim, 1) - 1
     for d in dims:
