@@ -37,10 +37,10 @@ def test_micrograd_expression_in_float32_default():
     assert abs(g.item() - 24.7041) < 1e-3 and abs(b.grad.item() - 645.5773) < 1e-2
 
 
-def test_demo_prints_values_and_passes_gradcheck(capsys):
+def test_demo_prints_values_and_passes_gradcheck(capsys, tmp_path):
     from tinygrad_edu.__main__ import main
 
-    main(["demo"])
+    main(["demo", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "g = 24.7041" in out and "dg/da = 138.8338" in out and "dg/db = 645.5773" in out
     assert "gradcheck" in out

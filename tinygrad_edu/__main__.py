@@ -8,10 +8,12 @@ from .demo import run_demo
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m tinygrad_edu", description="tinygrad_edu command line")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="build micrograd's expression, print values and gradients, run gradcheck")
+    demo = commands.add_parser("demo", help="micrograd's expression with gradients and gradcheck, then the moons MLP "
+                                             "trained, drawn and its decision boundary plotted")
+    demo.add_argument("--out", default=".", help="folder for moons_graph.svg and moons_boundary.png")
     args = parser.parse_args(argv)
     if args.command == "demo":
-        run_demo()
+        run_demo(args.out)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
 """The demo behind ``python -m tinygrad_edu demo``: micrograd's expression, its gradients and a gradient
 check, then micrograd's moons classifier trained with the nn, optim, data and train packages."""
 
+from pathlib import Path
+
 import numpy as np
 
 from .data import DataLoader, TensorDataset, make_moons
@@ -9,6 +11,7 @@ from .models import MLP
 from .nn import CrossEntropyLoss
 from .optim import Adam
 from .train import evaluate, fit
+from .viz import GraphvizNotFound, plot_decision_boundary, save_graph
 
 
 def micrograd_expression(a, b):
@@ -38,7 +41,9 @@ def train_moons(epochs=100, seed=0, progress=False):
     return model, history, accuracy
 
 
-def run_demo():
+def run_demo(out="."):
+    """Print micrograd's expression, its gradients and a gradient check, train the moons MLP, and write
+    its graph (``moons_graph.svg``) and decision boundary (``moons_boundary.png``) into ``out``."""
     a = Tensor(-4.0, requires_grad=True)
     b = Tensor(2.0, requires_grad=True)
     g = micrograd_expression(a, b)
@@ -50,6 +55,21 @@ def run_demo():
     inputs = (Tensor(np.float64(-4.0), requires_grad=True), Tensor(np.float64(2.0), requires_grad=True))
     gradcheck(micrograd_expression, inputs)
     print("gradcheck (float64, central differences): backward agrees with finite differences")
-    _, history, accuracy = train_moons()
+    model, history, accuracy = train_moons()
     print(f"\nmoons MLP 2-16-16-2 (Adam, 100 epochs): loss {history['loss'][0]:.3f} -> {history['loss'][-1]:.4f}, "
           f"training accuracy {100 * accuracy:.0f}%")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    X, y = make_moons(100, noise=0.1, seed=0)  # train_moons' data
+    model.zero_grad()  # the drawing shows no stale gradient from the last training step
+    loss = CrossEntropyLoss()(model(Tensor(X)), Tensor(y))
+    try:
+        save_graph(loss, out / "moons_graph.svg", params=model, group_modules=True)
+        print(f"computation graph (grouped by module): {out / 'moons_graph.svg'}")
+    except GraphvizNotFound:
+        print("no graph drawn: Graphviz's `dot` is missing (apt-get install graphviz, brew install graphviz)")
+    try:
+        plot_decision_boundary(model, X, y, out / "moons_boundary.png")
+        print(f"decision boundary: {out / 'moons_boundary.png'}")
+    except ImportError:
+        print("no decision boundary drawn (install matplotlib: pip install tinygrad_edu[plots])")
