@@ -212,7 +212,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
 
 def _rng_states(loader):
     # A DataLoader built with seed= shuffles with its own generator; saving it too makes resuming exact.
-    own = getattr(loader, "_rng", None)
+    own = getattr(loader, "generator", None)
     return {"library": generator().bit_generator.state,
             "loader": own.bit_generator.state if isinstance(own, np.random.Generator) else None}
 
@@ -221,7 +221,7 @@ def _set_rng_states(states, loader):
     if not states:
         return
     generator().bit_generator.state = states["library"]
-    own = getattr(loader, "_rng", None)
+    own = getattr(loader, "generator", None)
     if states.get("loader") is not None and isinstance(own, np.random.Generator):
         own.bit_generator.state = states["loader"]
 

@@ -34,7 +34,8 @@ class DataLoader:
 
     ``dataset`` is anything with ``__len__`` and ``__getitem__``. Each epoch (each ``iter``) visits every
     sample once; with ``shuffle`` in a new random order, drawn from ``np.random.default_rng(seed)`` created
-    once here when ``seed`` is given, else from the library's generator. ``drop_last`` drops a final batch
+    once here when ``seed`` is given (``loader.generator``; its state is what a checkpoint saves to resume
+    the same order), else from the library's generator. ``drop_last`` drops a final batch
     smaller than ``batch_size``. A sample that is a tuple gives a tuple of batch Tensors; any other sample
     gives one batch Tensor (each sample converted as ``Tensor(sample)`` would be).
 
@@ -47,7 +48,7 @@ class DataLoader:
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
-        self._rng = None if seed is None else np.random.default_rng(seed)
+        self.generator = None if seed is None else np.random.default_rng(seed)
 
     def __len__(self):
         n, b = len(self.dataset), self.batch_size
@@ -56,7 +57,7 @@ class DataLoader:
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
-            order = (generator() if self._rng is None else self._rng).permutation(n)
+            order = (generator() if self.generator is None else self.generator).permutation(n)
         else:
             order = np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):
