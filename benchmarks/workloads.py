@@ -138,8 +138,70 @@ def moons_torch():
     return _moons_epoch(torch, torch.from_numpy, torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True))
 
 
+# ------------------------------------------------------------------- (d) CNN step, (e) conv alone
+def _cnn_step(lib, tensor):
+    """Conv(1->16)-ReLU-MaxPool-Conv(16->32)-ReLU-MaxPool-Flatten-Linear(1568->10), batch 64 of 1x28x28,
+    cross-entropy and SGD with momentum: the same code for both libraries."""
+    nn = lib.nn
+    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1),
+                          nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1568, 10))
+    rng = np.random.default_rng(0)
+    model.load_state_dict({k: tensor(rng.uniform(-0.1, 0.1, tuple(v.shape)).astype(np.float32))
+                           for k, v in model.state_dict().items()})
+    x = tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
+    y = tensor(rng.integers(0, 10, 64))
+    optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step():
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
+    return step
+
+
+def _conv_step(lib, tensor):
+    """Conv2d(16 -> 32, 3x3, padding 1) forward and backward on (64, 16, 32, 32) float32."""
+    rng = np.random.default_rng(0)
+    conv = lib.nn.Conv2d(16, 32, 3, padding=1)
+    conv.load_state_dict({k: tensor(rng.uniform(-0.1, 0.1, tuple(v.shape)).astype(np.float32))
+                          for k, v in conv.state_dict().items()})
+    x = tensor(rng.standard_normal((64, 16, 32, 32)).astype(np.float32)).requires_grad_()
+
+    def step():
+        x.grad = None
+        conv.zero_grad()
+        conv(x).sum().backward()
+
+    step.parameters = lambda: [p.detach().numpy() for p in conv.parameters()]
+    return step
+
+
+def cnn_ours():
+    return _cnn_step(tg, tg.Tensor)
+
+
+def cnn_torch():
+    import torch
+
+    return _cnn_step(torch, torch.from_numpy)
+
+
+def conv_ours():
+    return _conv_step(tg, tg.Tensor)
+
+
+def conv_torch():
+    import torch
+
+    return _conv_step(torch, torch.from_numpy)
+
+
 WORKLOADS = [
     Workload("op overhead: 1,000 chained ops on (16,), fwd+bwd", 1.0, chain_ours, chain_torch),
     Workload("MLP 784-512-256-10, batch 256, SGD-momentum step", 1.1, mlp_ours, mlp_torch),
     Workload("moons epoch: MLP 2-16-16-2, 1,000 points, batch 32, Adam", None, moons_ours, moons_torch),
+    Workload("CNN step: 2 conv + pool + linear, batch 64 of 1x28x28, SGD-momentum", 2.0, cnn_ours, cnn_torch),
+    Workload("Conv2d 16->32 3x3 pad 1 on (64, 16, 32, 32), fwd+bwd", 2.0, conv_ours, conv_torch),
 ]

@@ -75,3 +75,16 @@ def test_readme_commands_exist():
     text = (ROOT / "README.md").read_text()
     assert 'pip install -e . && python -m tinygrad_edu demo' in text
     assert 'pip install -e ".[dev]" && python -m pytest' in text
+
+
+def test_cnn_digits_short_run(tmp_path):
+    """The full run (40 epochs) reaches 97.6%; a 6-epoch run must already be far above chance."""
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "cnn_digits.py"), "--epochs", "6",
+                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"test accuracy: (\d+\.\d+)%", result.stdout).group(1))
+    assert accuracy > 85.0
+    matrix = np.array([[int(v) for v in re.findall(r"\d+", line)] for line in result.stdout.splitlines()
+                       if line.strip().startswith("[")])
+    assert matrix.shape == (10, 10) and matrix.sum() == 450 and np.trace(matrix) / 450 == pytest.approx(accuracy / 100)
+    assert (tmp_path / "misclassified.png").stat().st_size > 0 and (tmp_path / "filters.png").stat().st_size > 0

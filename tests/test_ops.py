@@ -33,6 +33,7 @@ TESTED_ELSEWHERE = {
     "dropout", "batch_norm", "layer_norm", "embedding", "one_hot",  # tests/test_functional.py
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",  # tests/test_losses.py
     "binary_cross_entropy_with_logits",
+    "conv1d", "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d",  # test_conv
 }
 
 

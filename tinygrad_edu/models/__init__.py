@@ -1,5 +1,6 @@
 """Ready-made models composed from tinygrad_edu.nn layers."""
 
+from .cnn import CNN
 from .mlp import MLP
 
-__all__ = ["MLP"]
+__all__ = ["CNN", "MLP"]

@@ -1,10 +1,12 @@
 """Neural-network building blocks: Module and its containers, layers, losses, functional, init, utils."""
 
 from . import functional, init, utils
+from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Dropout2d, MaxPool2d
 from .layers import *  # noqa: F401,F403
 from .layers import __all__ as _layers
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import Module, ModuleDict, ModuleList, Parameter, Sequential
 
 __all__ = ["functional", "init", "utils", "Module", "ModuleDict", "ModuleList", "Parameter", "Sequential",
-           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss", *_layers]
+           "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "L1Loss", "MSELoss", "NLLLoss", *_layers,
+           "AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "Dropout2d", "MaxPool2d"]

@@ -9,11 +9,13 @@ import numpy as np
 from ..engine.ops import gelu, leaky_relu, linear, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh, where
 from ..engine.random import generator
 from ..engine.tensor import Tensor, _wrap
+from .conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, dropout2d, fold, max_pool2d, unfold
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
-__all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "dropout",
-           "embedding", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "mse_loss",
-           "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh"]
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
+           "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d",
+           "embedding", "fold", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
+           "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh", "unfold"]
 
 
 def silu(input):
