@@ -316,3 +316,22 @@ def test_errors():
         C.fold(Tensor(np.zeros((1, 8, 5))), (4, 4), 2)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         C.dropout2d(x, p=1.5)
+
+
+@pytest.mark.parametrize("kw", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+                                dict(kernel_size=2, ceil_mode=True)])
+def test_max_pool2d_ties_go_to_the_first_maximum_like_torch(kw):
+    """After a ReLU most windows hold tied zeros: values, indices and gradients must still equal PyTorch's."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = np.maximum(rng.standard_normal((2, 3, 7, 7)), 0)
+    a = Tensor(x, requires_grad=True)
+    out, idx = C.max_pool2d(a, return_indices=True, **kw)
+    t = torch.tensor(x, requires_grad=True)
+    tout, tidx = torch.nn.functional.max_pool2d(t, return_indices=True, **kw)
+    g = rng.standard_normal(tuple(tout.shape))
+    out.backward(g)
+    tout.backward(torch.tensor(g))
+    np.testing.assert_array_equal(out.data, tout.detach().numpy())
+    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-12, atol=0)

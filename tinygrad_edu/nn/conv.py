@@ -8,16 +8,19 @@ turns it into a single matrix product:
 
 1. **Unfold.** Copy every (C, kh, kw) window of the (padded) input into one row of a matrix::
 
-       x (N, C, H, W)  --unfold-->  patches (N, H_out, W_out, C, kh, kw)  ==  cols (N*L, C*kh*kw)
+       x (N, C, H, W)  --unfold-->  patches (N, H_out, W_out, kh, kw, C)  ==  cols (N*L, kh*kw*C)
 
    with L = H_out * W_out windows per image and H_out = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1
    (the same for W_out). The copy loops **only over the kh*kw kernel offsets** (i, j): for a fixed
    offset the pixel that window (r, c) sees is xpad[:, :, r*s + i*d, c*s + j*d], i.e. one *strided
-   slice* of the padded input gives that offset for every image, channel and window at once.
+   slice* of the padded input gives that offset for every image, channel and window at once. Channels
+   are the innermost axis (the input is copied channels-last once), so each of those copies moves
+   contiguous runs of C values instead of single numbers scattered kh*kw apart.
 
-2. **Multiply.** The filters (O, C, kh, kw) flatten to a (O, C*kh*kw) matrix W, and::
+2. **Multiply.** The filters (O, C, kh, kw), permuted to (O, kh, kw, C) to match, flatten to a
+   (O, kh*kw*C) matrix W, and::
 
-       out (N*L, O) = cols (N*L, C*kh*kw) @ W.T (C*kh*kw, O)      (+ bias)
+       out (N*L, O) = cols (N*L, kh*kw*C) @ W.T (kh*kw*C, O)      (+ bias)
 
    then reshape to (N, H_out, W_out, O) and move channels forward: (N, O, H_out, W_out).
 
@@ -38,7 +41,7 @@ import numbers
 
 import numpy as np
 
-from ..engine.ops import linear, pad, where
+from ..engine.ops import linear, pad
 from ..engine.random import generator
 from ..engine.tensor import Tensor, _wrap, make_op
 from . import init
@@ -88,7 +91,7 @@ def _check_fits(name, hw, kernel, dilation, pads):
 
 # ------------------------------------------------------------------- the adjoint primitive pair
 def _patches(x, kernel, dilation, pads, stride, value=0.0):
-    """im2col: (N, C, H, W) -> (N, H_out, W_out, C, kh, kw), every window of the input padded by
+    """im2col: (N, C, H, W) -> (N, H_out, W_out, kh, kw, C), every window of the input padded by
     ``pads`` = (top, bottom, left, right) with ``value``. One strided copy per kernel offset (i, j).
     Backward: :func:`_unpatches` (col2im) of the gradient; padding positions get none."""
     n, c, h, w = x.shape
@@ -97,11 +100,11 @@ def _patches(x, kernel, dilation, pads, stride, value=0.0):
     # channels-last copy of the padded input, so each offset's slice has the layout of a patches slice
     xp = np.full((n, h + t + b, w + left + r, c), value, dtype=x.data.dtype)
     xp[:, t:t + h, left:left + w, :] = x.data.transpose(0, 2, 3, 1)
-    cols = np.empty((n, *out_hw, c, kh, kw), dtype=x.data.dtype)
+    cols = np.empty((n, *out_hw, kh, kw, c), dtype=x.data.dtype)
     for i in range(kh):
         for j in range(kw):
             rows, columns = _offset_slices(i, j, dilation, stride, out_hw)
-            cols[..., i, j] = xp[:, rows, columns, :]
+            cols[:, :, :, i, j, :] = xp[:, rows, columns, :]
 
     def backward(g, out):
         return (_unpatches(g, (h, w), kernel, dilation, pads, stride),)
@@ -110,16 +113,16 @@ def _patches(x, kernel, dilation, pads, stride, value=0.0):
 
 
 def _unpatches(cols, hw, kernel, dilation, pads, stride):
-    """col2im, the adjoint of :func:`_patches`: (N, H_out, W_out, C, kh, kw) -> (N, C, H, W), adding
+    """col2im, the adjoint of :func:`_patches`: (N, H_out, W_out, kh, kw, C) -> (N, C, H, W), adding
     each window back where it came from (overlaps add up), then cropping the padding.
     Backward: :func:`_patches` of the gradient."""
-    n, ho, wo, c, kh, kw = cols.shape
+    n, ho, wo, kh, kw, c = cols.shape
     (h, w), (t, b, left, r) = hw, pads
     acc = np.zeros((n, h + t + b, w + left + r, c), dtype=cols.data.dtype)
     for i in range(kh):
         for j in range(kw):
             rows, columns = _offset_slices(i, j, dilation, stride, (ho, wo))
-            acc[:, rows, columns, :] += cols.data[..., i, j]
+            acc[:, rows, columns, :] += cols.data[:, :, :, i, j, :]
     data = np.ascontiguousarray(acc[:, t:t + h, left:left + w, :].transpose(0, 3, 1, 2))
 
     def backward(g, out):
@@ -149,8 +152,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     pads = (padding[0], padding[0], padding[1], padding[1])
     _check_fits("unfold", input.shape[2:], kernel, dilation, pads)
     p = _patches(input, kernel, dilation, pads, stride)
-    n, ho, wo, c, kh, kw = p.shape
-    return p.reshape(n, ho * wo, c * kh * kw).permute(0, 2, 1)
+    n, ho, wo, kh, kw, c = p.shape
+    return p.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, ho * wo)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -169,7 +172,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if ckk % (kh * kw) or length != ho * wo:
         raise RuntimeError(f"fold: input of shape {input.shape} does not fit kernel {kernel} and output size "
                            f"{(h, w)}: expected (N, C*{kh * kw}, {ho * wo})")
-    cols = input.permute(0, 2, 1).reshape(n, ho, wo, ckk // (kh * kw), kh, kw)
+    cols = input.reshape(n, ckk // (kh * kw), kh, kw, ho, wo).permute(0, 4, 5, 2, 3, 1)
     return _unpatches(cols, (h, w), kernel, dilation, pads, stride)
 
 
@@ -211,15 +214,15 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     pads = _conv_pads(padding, (kh, kw), dilation, stride, "conv2d")
     _check_fits("conv2d", (h, w), (kh, kw), dilation, pads)
 
-    p = _patches(input, (kh, kw), dilation, pads, stride)  # (N, H_out, W_out, C, kh, kw)
+    p = _patches(input, (kh, kw), dilation, pads, stride)  # (N, H_out, W_out, kh, kw, C)
     ho, wo = p.shape[1:3]
     if groups == 1:
-        # cols (N*L, C*kh*kw) @ W^T (C*kh*kw, O) + b: the engine's fused linear, one GEMM each way
-        out = linear(p.reshape(n * ho * wo, c * kh * kw), weight.reshape(o, c * kh * kw), bias)
+        # cols (N*L, kh*kw*C) @ W^T (kh*kw*C, O) + b: the engine's fused linear, one GEMM each way
+        out = linear(p.reshape(n * ho * wo, kh * kw * c), weight.permute(0, 2, 3, 1).reshape(o, kh * kw * c), bias)
     else:
-        # per group g: cols_g (N*L, C/G*kh*kw) @ W_g^T (C/G*kh*kw, O/G), as one matmul batched over G
-        cols = p.reshape(n * ho * wo, groups, cg * kh * kw).permute(1, 0, 2)  # (G, N*L, C/G*kh*kw)
-        wg = weight.reshape(groups, o // groups, cg * kh * kw).permute(0, 2, 1)  # (G, C/G*kh*kw, O/G)
+        # per group g: cols_g (N*L, kh*kw*C/G) @ W_g^T (kh*kw*C/G, O/G), as one matmul batched over G
+        cols = p.reshape(n * ho * wo, kh * kw, groups, cg).permute(2, 0, 1, 3).reshape(groups, n * ho * wo, -1)
+        wg = weight.reshape(groups, o // groups, cg, kh, kw).permute(0, 3, 4, 2, 1).reshape(groups, -1, o // groups)
         out = (cols @ wg).permute(1, 0, 2).reshape(n * ho * wo, o)
         if bias is not None:
             out = out + bias
@@ -270,19 +273,26 @@ def _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
-    """Max over each window of an (N, C, H, W) input (padded with -inf). The gradient goes to the first
-    maximum of each window. With ``return_indices`` also returns, as PyTorch, each maximum's flat index
-    row * W + column into the unpadded H x W plane (int64)."""
+    """Max over each window of an (N, C, H, W) input, padded with the most negative float (every window
+    holds at least one real element, so the padding never wins). The gradient goes to the first maximum
+    of each window, as in PyTorch: out = sum over the window of x * first_max_mask. With
+    ``return_indices`` also returns each maximum's flat index row * W + column into the unpadded
+    H x W plane (int64)."""
     kernel, stride, padding, dilation, (ho, wo), pads = _pool_geometry(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     n, c, h, w = input.shape
-    p = _patches(input, kernel, dilation, pads, stride, value=-np.inf)  # (N, H_out, W_out, C, kh, kw)
-    flat = p.reshape(n, ho, wo, c, kernel[0] * kernel[1])
-    arg = np.argmax(flat.data, axis=-1)  # (N, H_out, W_out, C): first maximum, like PyTorch
-    chosen = arg[..., None] == np.arange(kernel[0] * kernel[1])
-    out = where(chosen, flat, 0.0).sum(-1).permute(0, 3, 1, 2)  # gradient flows only where chosen
+    lowest = np.finfo(input.dtype).min if input.dtype.kind == "f" else np.iinfo(input.dtype).min
+    p = _patches(input, kernel, dilation, pads, stride, value=lowest)  # (N, H_out, W_out, kh, kw, C)
+    flat = p.reshape(n, ho, wo, kernel[0] * kernel[1], c)
+    is_max = flat.data == flat.data.max(axis=-2, keepdims=True)
+    chosen, taken = np.zeros_like(is_max), np.zeros_like(is_max[..., 0, :])
+    for k in range(is_max.shape[-2]):  # keep the first maximum of each window (a loop over kernel offsets)
+        chosen[..., k, :] = is_max[..., k, :] & ~taken
+        taken |= is_max[..., k, :]
+    out = (flat * _wrap(chosen.astype(input.dtype))).sum(-2).permute(0, 3, 1, 2)  # gradient only where chosen
     if not return_indices:
         return out
+    arg = np.argmax(chosen, axis=-2)  # (N, H_out, W_out, C)
     i, j = np.divmod(arg, kernel[1])
     rows = np.arange(ho)[None, :, None, None] * stride[0] - padding[0] + i * dilation[0]
     cols = np.arange(wo)[None, None, :, None] * stride[1] - padding[1] + j * dilation[1]
@@ -297,7 +307,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = input.shape
     p = _patches(input, kernel, (1, 1), pads, stride)
-    total = p.sum((4, 5)).permute(0, 3, 1, 2)  # (N, C, H_out, W_out)
+    total = p.sum((3, 4)).permute(0, 3, 1, 2)  # (N, C, H_out, W_out)
     if divisor_override:
         return total / float(divisor_override)
     counts = []
