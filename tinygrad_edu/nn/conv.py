@@ -36,7 +36,6 @@ Pooling reuses the same windows: max pooling pads with -inf and takes the max of
 gradient goes to one argmax per window, as in PyTorch); average pooling sums each window and divides.
 """
 
-import math
 import numbers
 
 import numpy as np
@@ -392,12 +391,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # as PyTorch: kaiming_uniform_(a=sqrt(5)) is U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C/G * kh * kw
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)  # U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = C/G * kh * kw
 
     def _padded(self, input):
         """For padding_mode other than 'zeros': pad explicitly with F.pad, then convolve without padding."""

@@ -141,3 +141,14 @@ def orthogonal_(tensor, gain=1):
     if rows < cols:
         q = q.T
     return _fill(tensor, gain * q.reshape(tensor.shape))
+
+
+def _layer_default_(weight, bias):
+    """PyTorch's default for Linear and Conv layers: ``kaiming_uniform_(weight, a=sqrt(5))``, which is
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (gain sqrt(2 / (1 + 5)) = sqrt(1/3), bound sqrt(3) * gain /
+    sqrt(fan_in)), and the bias (if any) uniform in the same range."""
+    kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = _calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        uniform_(bias, -bound, bound)

@@ -42,12 +42,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        # gain sqrt(2 / (1 + 5)) = sqrt(1/3) makes kaiming's bound sqrt(3) * gain / sqrt(in) = 1 / sqrt(in)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        init._layer_default_(self.weight, self.bias)  # U(-1/sqrt(in), 1/sqrt(in)), as PyTorch
 
     def forward(self, input):
         if input.ndim == 0 or input.shape[-1] != self.in_features:
