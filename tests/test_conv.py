@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+import tinygrad_edu as tg
 from tinygrad_edu import Tensor, gradcheck, gradgradcheck, manual_seed
 from tinygrad_edu.nn import conv as C
 
@@ -68,9 +69,18 @@ def test_conv2d_naive_loop_reference():
     np.testing.assert_allclose(C.conv2d(Tensor(x), Tensor(w), stride=s, padding=p, dilation=d).data, ref, atol=1e-12)
 
 
-def test_conv2d_gradgradcheck():
+@pytest.mark.parametrize("xs, ws, kw", CONV_CASES)
+def test_conv2d_gradgradcheck(xs, ws, kw):
+    """The three convolution primitives (forward, input gradient, weight gradient) differentiate into each
+    other; the second derivative checks all of them for every geometry."""
+    x, w = t64(*xs), t64(*ws)
+    assert gradgradcheck(lambda x, w: C.conv2d(x, w, **kw), (x, w))
+
+
+def test_conv2d_third_derivative():
     x, w = t64(1, 2, 4, 4), t64(2, 2, 2, 2)
-    assert gradgradcheck(lambda x, w: C.conv2d(x, w, stride=1, padding=1), (x, w))
+    assert gradgradcheck(lambda x, w: tg.grad(C.conv2d(x, w, padding=1).pow(2).sum(), (x, w), create_graph=True)[0],
+                         (x, w))
 
 
 @pytest.mark.parametrize("mode", ["zeros", "reflect", "replicate", "circular"])
@@ -159,12 +169,18 @@ def test_fold_is_adjoint_of_unfold():
 
 # ---------------------------------------------------------------------------------------- pooling
 MAX_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
-             dict(kernel_size=(3, 2), stride=(2, 3), padding=1, dilation=2), dict(kernel_size=2, stride=1)]
+             dict(kernel_size=(3, 2), stride=(2, 3), padding=1, dilation=2), dict(kernel_size=2, stride=1),
+             dict(kernel_size=(2, 3)), dict(kernel_size=(3, 2), ceil_mode=True)]  # tiling windows (a reshape)
 
 
 @pytest.mark.parametrize("kw", MAX_CASES)
 def test_max_pool2d_gradcheck(kw):
     assert gradcheck(lambda x: C.max_pool2d(x, **kw), (distinct(2, 2, 7, 6),))
+
+
+@pytest.mark.parametrize("kw", MAX_CASES[:3:2])
+def test_max_pool2d_gradgradcheck(kw):
+    assert gradgradcheck(lambda x: C.max_pool2d(x, **kw) ** 2, (distinct(1, 2, 7, 6),))
 
 
 @pytest.mark.parametrize("kw", MAX_CASES)
@@ -189,7 +205,7 @@ def test_max_pool2d_gradient_goes_to_the_argmax():
     np.testing.assert_array_equal(x.grad.data, [[[[0.0, 1.0], [0.0, 0.0]]]])
 
 
-AVG_CASES = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+AVG_CASES = [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=3, stride=2, padding=1),
              dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
              dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
              dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),

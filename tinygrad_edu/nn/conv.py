@@ -11,11 +11,10 @@ turns it into a single matrix product:
        x (N, C, H, W)  --unfold-->  patches (N, H_out, W_out, kh, kw, C)  ==  cols (N*L, kh*kw*C)
 
    with L = H_out * W_out windows per image and H_out = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1
-   (the same for W_out). The copy loops **only over the kh*kw kernel offsets** (i, j): for a fixed
-   offset the pixel that window (r, c) sees is xpad[:, :, r*s + i*d, c*s + j*d], i.e. one *strided
-   slice* of the padded input gives that offset for every image, channel and window at once. Channels
-   are the innermost axis (the input is copied channels-last once), so each of those copies moves
-   contiguous runs of C values instead of single numbers scattered kh*kw apart.
+   (the same for W_out). NumPy's ``sliding_window_view`` presents all windows of the padded input as a
+   strided *view* (window (r, c), offset (i, j) is xpad[:, r*s + i*d, c*s + j*d, :], nothing copied);
+   one copy turns that view into cols. Channels are the innermost axis (the input is copied
+   channels-last once), so the copy moves contiguous runs of C values.
 
 2. **Multiply.** The filters (O, C, kh, kw), permuted to (O, kh, kw, C) to match, flatten to a
    (O, kh*kw*C) matrix W, and::
@@ -24,23 +23,29 @@ turns it into a single matrix product:
 
    then reshape to (N, H_out, W_out, O) and move channels forward: (N, O, H_out, W_out).
 
-3. **Backward** comes from the engine: the matmul gives dL/dW = G^T cols and dL/dcols = G W; the
-   gradient of unfold is **fold** (col2im): add each row of dL/dcols back onto the window it came from,
-   again one strided ``+=`` per kernel offset. Overlapping windows add up, as they must. fold's own
-   gradient is unfold, so the pair (like getitem / index_add_zeros) gives derivatives of any order.
+3. **Backward.** dL/dW = G^T cols, one more matrix product with the saved cols. dL/dcols = G W would be
+   as big as cols; instead dL/dx is built directly, one kernel offset (i, j) at a time: the product
+   G (N*L, O) @ W[:, :, i, j] (O, C) is added onto the input positions that offset saw (col2im fused
+   with the product; overlapping windows add up, as they must). Convolution, its input gradient (the
+   "transposed convolution") and its weight gradient are three primitives, and each one's derivative
+   is made of the other two, so convolutions differentiate to any order.
 
 ``groups`` splits the C input channels into G groups of C/G and the O filters into G groups of O/G;
 each group is its own im2col product, done as one batched matmul over a leading G dimension.
 
-Pooling reuses the same windows: max pooling pads with -inf and takes the max of each window (the
-gradient goes to one argmax per window, as in PyTorch); average pooling sums each window and divides.
+Pooling reuses the same windows (a plain reshape when they tile the input, as 2x2 pooling does): max
+pooling pads with the lowest float and takes the max of each window (the gradient goes to the first
+maximum of each window, as in PyTorch); average pooling sums each window and divides. ``unfold`` /
+``fold`` are im2col / col2im as a pair of ops, each the other's derivative.
 """
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
-from ..engine.ops import linear, pad
+from ..engine.ops import pad
 from ..engine.random import generator
 from ..engine.tensor import Tensor, _wrap, make_op
 from . import init
@@ -88,41 +93,54 @@ def _check_fits(name, hw, kernel, dilation, pads):
                            f"input of size ({h + t + b}, {w + left + r})")
 
 
+# ------------------------------------------------------------------- windows, in NumPy
+def _windows(x, kernel, dilation, pads, stride, value=0.0):
+    """im2col on an array: (N, C, H, W) -> a fresh (N, H_out, W_out, kh, kw, C) array of every window of
+    ``x`` padded by ``pads`` = (top, bottom, left, right) with ``value``. ``sliding_window_view`` gives
+    all windows as a strided *view* of the padded input (no copy, overlapping windows share memory);
+    one copy then lays them out as rows of the cols matrix."""
+    n, c, h, w = x.shape
+    (kh, kw), (dh, dw), (sh, sw), (t, b, left, r) = kernel, dilation, stride, pads
+    ho, wo = _out_size(h, kh, dh, t, b, sh), _out_size(w, kw, dw, left, r, sw)
+    xp = np.full((n, h + t + b, w + left + r, c), value, dtype=x.dtype)  # channels last: C is innermost
+    xp[:, t:t + h, left:left + w, :] = x.transpose(0, 2, 3, 1)
+    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(1, 2))  # (N, ., ., C, eh, ew)
+    view = view[:, :sh * (ho - 1) + 1:sh, :sw * (wo - 1) + 1:sw, :, ::dh, ::dw]  # stride and dilation
+    return np.ascontiguousarray(view.transpose(0, 1, 2, 4, 5, 3))
+
+
+def _add_windows(piece, shape, dtype, kernel, dilation, pads, stride, out_hw):
+    """col2im on arrays: start from zeros of the padded (N, H + pads, W + pads, C) and, for each kernel
+    offset (i, j), add ``piece(i, j)`` (N, H_out, W_out, C) onto the strided slice that offset sees;
+    overlapping windows add up. Returns the unpadded sum as (N, C, H, W)."""
+    n, c, h, w = shape
+    (t, b, left, r) = pads
+    acc = np.zeros((n, h + t + b, w + left + r, c), dtype=dtype)
+    for i in range(kernel[0]):
+        for j in range(kernel[1]):
+            rows, columns = _offset_slices(i, j, dilation, stride, out_hw)
+            acc[:, rows, columns, :] += piece(i, j)
+    return np.ascontiguousarray(acc[:, t:t + h, left:left + w, :].transpose(0, 3, 1, 2))
+
+
 # ------------------------------------------------------------------- the adjoint primitive pair
 def _patches(x, kernel, dilation, pads, stride, value=0.0):
-    """im2col: (N, C, H, W) -> (N, H_out, W_out, kh, kw, C), every window of the input padded by
-    ``pads`` = (top, bottom, left, right) with ``value``. One strided copy per kernel offset (i, j).
+    """im2col as an op: (N, C, H, W) -> (N, H_out, W_out, kh, kw, C), see :func:`_windows`.
     Backward: :func:`_unpatches` (col2im) of the gradient; padding positions get none."""
-    n, c, h, w = x.shape
-    (kh, kw), (t, b, left, r) = kernel, pads
-    out_hw = (_out_size(h, kh, dilation[0], t, b, stride[0]), _out_size(w, kw, dilation[1], left, r, stride[1]))
-    # channels-last copy of the padded input, so each offset's slice has the layout of a patches slice
-    xp = np.full((n, h + t + b, w + left + r, c), value, dtype=x.data.dtype)
-    xp[:, t:t + h, left:left + w, :] = x.data.transpose(0, 2, 3, 1)
-    cols = np.empty((n, *out_hw, kh, kw, c), dtype=x.data.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, columns = _offset_slices(i, j, dilation, stride, out_hw)
-            cols[:, :, :, i, j, :] = xp[:, rows, columns, :]
+    cols = _windows(x.data, kernel, dilation, pads, stride, value)
 
     def backward(g, out):
-        return (_unpatches(g, (h, w), kernel, dilation, pads, stride),)
+        return (_unpatches(g, x.shape[2:], kernel, dilation, pads, stride),)
 
     return make_op("unfold", cols, (x,), backward)
 
 
 def _unpatches(cols, hw, kernel, dilation, pads, stride):
-    """col2im, the adjoint of :func:`_patches`: (N, H_out, W_out, kh, kw, C) -> (N, C, H, W), adding
-    each window back where it came from (overlaps add up), then cropping the padding.
-    Backward: :func:`_patches` of the gradient."""
+    """col2im as an op, the adjoint of :func:`_patches`: (N, H_out, W_out, kh, kw, C) -> (N, C, H, W),
+    adding each window back where it came from. Backward: :func:`_patches` of the gradient."""
     n, ho, wo, kh, kw, c = cols.shape
-    (h, w), (t, b, left, r) = hw, pads
-    acc = np.zeros((n, h + t + b, w + left + r, c), dtype=cols.data.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            rows, columns = _offset_slices(i, j, dilation, stride, (ho, wo))
-            acc[:, rows, columns, :] += cols.data[:, :, :, i, j, :]
-    data = np.ascontiguousarray(acc[:, t:t + h, left:left + w, :].transpose(0, 3, 1, 2))
+    by_offset = np.ascontiguousarray(cols.data.transpose(3, 4, 0, 1, 2, 5))  # contiguous (N, H_out, W_out, C) blocks
+    data = _add_windows(lambda i, j: by_offset[i, j], (n, c, *hw), cols.dtype, kernel, dilation, pads, stride, (ho, wo))
 
     def backward(g, out):
         return (_patches(g, kernel, dilation, pads, stride),)
@@ -130,15 +148,93 @@ def _unpatches(cols, hw, kernel, dilation, pads, stride):
     return make_op("fold", data, (cols,), backward)
 
 
-def _contiguous(x):
-    """Identity whose gradient is made C-contiguous: a gradient arriving as a broadcast or permuted view
-    would send NumPy's matmul in the backward of the product down its slow, non-BLAS path.
-    Backward: the same identity on the gradient."""
-    return make_op("contiguous", x.data, (x,), lambda g, out: (_contiguous_copy(g),))
+# ------------------------------------------------- convolution: three primitives, each the others' derivative
+class _Geometry(NamedTuple):
+    kernel: tuple
+    dilation: tuple
+    pads: tuple  # (top, bottom, left, right)
+    stride: tuple
+    groups: int
 
 
-def _contiguous_copy(g):
-    return make_op("contiguous", np.ascontiguousarray(g.data), (g,), lambda g2, out: (_contiguous_copy(g2),))
+def _grouped_cols(cols, groups):
+    """(N, H_out, W_out, kh, kw, C) windows -> (G, M, kh*kw*C/G), M = N*H_out*W_out (a view when G = 1)."""
+    n, ho, wo, kh, kw, c = cols.shape
+    grouped = cols.reshape(n * ho * wo, kh * kw, groups, c // groups).transpose(2, 0, 1, 3)
+    return grouped.reshape(groups, n * ho * wo, -1)
+
+
+def _grouped_weight(weight, groups):
+    """(O, C/G, kh, kw) filters -> (G, kh*kw*C/G, O/G), rows ordered like the columns of the windows."""
+    o, cg, kh, kw = weight.shape
+    return weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, -1, o // groups)
+
+
+def _grouped_grad(g, groups):
+    """(N, O, H_out, W_out) output gradient -> (G, M, O/G), rows in the windows' order."""
+    n, o, ho, wo = g.shape
+    return np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(n * ho * wo, groups, o // groups).transpose(1, 0, 2)
+
+
+def _conv(x, weight, bias, geo):
+    """y = conv(x, W) + b: (N, C, H, W), (O, C/G, kh, kw), (O,) or None -> (N, O, H_out, W_out), as im2col
+    and one matmul per group:   Y (M, O/G) = cols (M, kh*kw*C/G) @ W^T (kh*kw*C/G, O/G).
+    Backward: dL/dx = _conv_input_grad(G, W) (the transposed convolution), dL/dW = _conv_weight_grad(x, G),
+    dL/db = G summed over batch and positions."""
+    cols = _windows(x.data, geo.kernel, geo.dilation, geo.pads, geo.stride)
+    n, ho, wo = cols.shape[:3]
+    y = np.matmul(_grouped_cols(cols, geo.groups), _grouped_weight(weight.data, geo.groups))  # (G, M, O/G)
+    y = y.transpose(1, 0, 2).reshape(n, ho, wo, -1)
+    if bias is not None:
+        y += bias.data
+    data = np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+
+    def backward(g, out):
+        return (_conv_input_grad(g, weight, x.shape, geo) if x.requires_grad else None,
+                _conv_weight_grad(x, g, geo, cols) if weight.requires_grad else None,
+                g.sum((0, 2, 3)) if bias is not None and bias.requires_grad else None)
+
+    return make_op("conv2d", data, (x, weight) if bias is None else (x, weight, bias), backward)
+
+
+def _conv_input_grad(g, weight, x_shape, geo):
+    """dL/dx = col2im(G W), the transposed convolution of G, without materializing the (M, kh*kw*C)
+    matrix G W: for each kernel offset (i, j) the product G (M, O) @ W[:, :, i, j] (O, C) is added
+    straight onto the input positions that offset sees.
+    Backward (upstream H, shaped like x): d/dG = conv(H, W), d/dW = _conv_weight_grad(H, G)."""
+    n, o, ho, wo = g.shape
+    grad = _grouped_grad(g.data, geo.groups)  # (G, M, O/G)
+    per_offset = weight.data.reshape(geo.groups, o // geo.groups, -1, *geo.kernel)  # (G, O/G, C/G, kh, kw)
+    buffer = np.empty((geo.groups, n * ho * wo, per_offset.shape[2]), dtype=g.dtype)
+
+    def piece(i, j):
+        np.matmul(grad, per_offset[..., i, j], out=buffer)  # (G, M, C/G)
+        return buffer.transpose(1, 0, 2).reshape(n, ho, wo, -1)
+
+    data = _add_windows(piece, x_shape, g.dtype, geo.kernel, geo.dilation, geo.pads, geo.stride, (ho, wo))
+
+    def backward(h, out):
+        return (_conv(h, weight, None, geo) if g.requires_grad else None,
+                _conv_weight_grad(h, g, geo) if weight.requires_grad else None)
+
+    return make_op("conv2d_input_grad", data, (g, weight), backward)
+
+
+def _conv_weight_grad(x, g, geo, cols=None):
+    """dL/dW = G^T cols per group: (O/G, M) @ (M, kh*kw*C/G), reshaped to W's (O, C/G, kh, kw). ``cols``:
+    the windows of x if the forward pass kept them.
+    Backward (upstream H, shaped like W): d/dx = _conv_input_grad(G, H), d/dG = conv(x, H)."""
+    if cols is None:
+        cols = _windows(x.data, geo.kernel, geo.dilation, geo.pads, geo.stride)
+    o, kh, kw, cg = g.shape[1], *geo.kernel, x.shape[1] // geo.groups
+    dw = np.matmul(_grouped_grad(g.data, geo.groups).transpose(0, 2, 1), _grouped_cols(cols, geo.groups))
+    data = np.ascontiguousarray(dw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
+
+    def backward(h, out):
+        return (_conv_input_grad(g, h, x.shape, geo) if x.requires_grad else None,
+                _conv(x, h, None, geo) if g.requires_grad else None)
+
+    return make_op("conv2d_weight_grad", data, (x, g), backward)
 
 
 # --------------------------------------------------------------------------- unfold / fold (public)
@@ -213,19 +309,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     pads = _conv_pads(padding, (kh, kw), dilation, stride, "conv2d")
     _check_fits("conv2d", (h, w), (kh, kw), dilation, pads)
 
-    p = _patches(input, (kh, kw), dilation, pads, stride)  # (N, H_out, W_out, kh, kw, C)
-    ho, wo = p.shape[1:3]
-    if groups == 1:
-        # cols (N*L, kh*kw*C) @ W^T (kh*kw*C, O) + b: the engine's fused linear, one GEMM each way
-        out = linear(p.reshape(n * ho * wo, kh * kw * c), weight.permute(0, 2, 3, 1).reshape(o, kh * kw * c), bias)
-    else:
-        # per group g: cols_g (N*L, kh*kw*C/G) @ W_g^T (kh*kw*C/G, O/G), as one matmul batched over G
-        cols = p.reshape(n * ho * wo, kh * kw, groups, cg).permute(2, 0, 1, 3).reshape(groups, n * ho * wo, -1)
-        wg = weight.reshape(groups, o // groups, cg, kh, kw).permute(0, 3, 4, 2, 1).reshape(groups, -1, o // groups)
-        out = (cols @ wg).permute(1, 0, 2).reshape(n * ho * wo, o)
-        if bias is not None:
-            out = out + bias
-    return _contiguous(out).reshape(n, ho, wo, o).permute(0, 3, 1, 2)
+    return _conv(input, weight, bias, _Geometry((kh, kw), dilation, pads, stride, groups))
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -271,27 +355,54 @@ def _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     return kernel, stride, padding, dilation, tuple(out), pads
 
 
+def _pool_windows(x, kernel, dilation, pads, stride, out_hw, value=0.0):
+    """The (N, H_out, W_out, kh, kw, C) windows of a pooling layer. When they tile the input (stride =
+    kernel, no padding or dilation: the usual 2x2 pooling) they are a reshape of it, without im2col's
+    copies; otherwise :func:`_patches`."""
+    (kh, kw), (ho, wo) = kernel, out_hw
+    if tuple(stride) != tuple(kernel) or tuple(dilation) != (1, 1) or any(pads):
+        return _patches(x, kernel, dilation, pads, stride, value)
+    if x.shape[2:] != (ho * kh, wo * kw):
+        x = x[:, :, :ho * kh, :wo * kw]  # the rows and columns no window reaches
+    return x.reshape(x.shape[0], x.shape[1], ho, kh, wo, kw).permute(0, 2, 4, 3, 5, 1)
+
+
+def _window_max(windows):
+    """Max over the kernel axes (3, 4) of (N, H_out, W_out, kh, kw, C) windows -> (N, H_out, W_out, C).
+    Its derivative is a constant 0/1 mask holding the *first* maximum of each window (PyTorch's choice
+    when values tie, e.g. the zeros after a ReLU): dL/dwindows = G * mask, which differentiates again.
+    Returns the op and the mask."""
+    data = windows.data
+    offsets = [(i, j) for i in range(data.shape[3]) for j in range(data.shape[4])]  # row-major
+    peak = data[:, :, :, 0, 0].copy()
+    for i, j in offsets[1:]:  # elementwise maxima of strided slices: faster than a reduction over a view
+        np.maximum(peak, data[:, :, :, i, j], out=peak)
+    chosen, taken = np.empty(data.shape, dtype=bool), np.zeros(peak.shape, dtype=bool)
+    for i, j in offsets:  # keep only the first maximum of each window
+        np.greater(data[:, :, :, i, j] == peak, taken, out=chosen[:, :, :, i, j])
+        taken |= chosen[:, :, :, i, j]
+
+    def backward(g, out):
+        return (g[:, :, :, None, None, :] * _wrap(chosen.astype(g.dtype)),)
+
+    return make_op("window_max", peak, (windows,), backward), chosen
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
     """Max over each window of an (N, C, H, W) input, padded with the most negative float (every window
     holds at least one real element, so the padding never wins). The gradient goes to the first maximum
-    of each window, as in PyTorch: out = sum over the window of x * first_max_mask. With
-    ``return_indices`` also returns each maximum's flat index row * W + column into the unpadded
-    H x W plane (int64)."""
+    of each window, as in PyTorch. With ``return_indices`` also returns each maximum's flat index
+    row * W + column into the unpadded H x W plane (int64)."""
     kernel, stride, padding, dilation, (ho, wo), pads = _pool_geometry(
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     n, c, h, w = input.shape
     lowest = np.finfo(input.dtype).min if input.dtype.kind == "f" else np.iinfo(input.dtype).min
-    p = _patches(input, kernel, dilation, pads, stride, value=lowest)  # (N, H_out, W_out, kh, kw, C)
-    flat = p.reshape(n, ho, wo, kernel[0] * kernel[1], c)
-    is_max = flat.data == flat.data.max(axis=-2, keepdims=True)
-    chosen, taken = np.zeros_like(is_max), np.zeros_like(is_max[..., 0, :])
-    for k in range(is_max.shape[-2]):  # keep the first maximum of each window (a loop over kernel offsets)
-        chosen[..., k, :] = is_max[..., k, :] & ~taken
-        taken |= is_max[..., k, :]
-    out = (flat * _wrap(chosen.astype(input.dtype))).sum(-2).permute(0, 3, 1, 2)  # gradient only where chosen
+    p = _pool_windows(input, kernel, dilation, pads, stride, (ho, wo), value=lowest)  # (N, H_out, W_out, kh, kw, C)
+    peak, chosen = _window_max(p)
+    out = peak.permute(0, 3, 1, 2)
     if not return_indices:
         return out
-    arg = np.argmax(chosen, axis=-2)  # (N, H_out, W_out, C)
+    arg = np.argmax(chosen.reshape(n, ho, wo, -1, c), axis=-2)  # (N, H_out, W_out, C)
     i, j = np.divmod(arg, kernel[1])
     rows = np.arange(ho)[None, :, None, None] * stride[0] - padding[0] + i * dilation[0]
     cols = np.arange(wo)[None, None, :, None] * stride[1] - padding[1] + j * dilation[1]
@@ -305,7 +416,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
     kernel, stride, padding, _, (ho, wo), pads = _pool_geometry(
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = input.shape
-    p = _patches(input, kernel, (1, 1), pads, stride)
+    p = _pool_windows(input, kernel, (1, 1), pads, stride, (ho, wo))
     total = p.sum((3, 4)).permute(0, 3, 1, 2)  # (N, C, H_out, W_out)
     if divisor_override:
         return total / float(divisor_override)
