@@ -158,36 +158,30 @@ class _Geometry(NamedTuple):
 
 
 def _grouped_cols(cols, groups):
-    """(N, H_out, W_out, kh, kw, C) windows -> (G, M, kh*kw*C/G), M = N*H_out*W_out (a view when G = 1)."""
+    """(N, H_out, W_out, kh, kw, C) windows -> (N, G, L, kh*kw*C/G), L = H_out*W_out (a view when G = 1)."""
     n, ho, wo, kh, kw, c = cols.shape
-    grouped = cols.reshape(n * ho * wo, kh * kw, groups, c // groups).transpose(2, 0, 1, 3)
-    return grouped.reshape(groups, n * ho * wo, -1)
+    grouped = cols.reshape(n, ho * wo, kh * kw, groups, c // groups).transpose(0, 3, 1, 2, 4)
+    return grouped.reshape(n, groups, ho * wo, -1)
 
 
 def _grouped_weight(weight, groups):
-    """(O, C/G, kh, kw) filters -> (G, kh*kw*C/G, O/G), rows ordered like the columns of the windows."""
+    """(O, C/G, kh, kw) filters -> (G, O/G, kh*kw*C/G), columns ordered like the columns of the windows."""
     o, cg, kh, kw = weight.shape
-    return weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 3, 4, 2, 1).reshape(groups, -1, o // groups)
-
-
-def _grouped_grad(g, groups):
-    """(N, O, H_out, W_out) output gradient -> (G, M, O/G), rows in the windows' order."""
-    n, o, ho, wo = g.shape
-    return np.ascontiguousarray(g.transpose(0, 2, 3, 1)).reshape(n * ho * wo, groups, o // groups).transpose(1, 0, 2)
+    return weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, o // groups, -1)
 
 
 def _conv(x, weight, bias, geo):
     """y = conv(x, W) + b: (N, C, H, W), (O, C/G, kh, kw), (O,) or None -> (N, O, H_out, W_out), as im2col
-    and one matmul per group:   Y (M, O/G) = cols (M, kh*kw*C/G) @ W^T (kh*kw*C/G, O/G).
+    and a matrix product per image and group:   Y (O/G, L) = W (O/G, kh*kw*C/G) @ cols^T (kh*kw*C/G, L),
+    which is already the (N, O, H_out, W_out) layout.
     Backward: dL/dx = _conv_input_grad(G, W) (the transposed convolution), dL/dW = _conv_weight_grad(x, G),
     dL/db = G summed over batch and positions."""
     cols = _windows(x.data, geo.kernel, geo.dilation, geo.pads, geo.stride)
     n, ho, wo = cols.shape[:3]
-    y = np.matmul(_grouped_cols(cols, geo.groups), _grouped_weight(weight.data, geo.groups))  # (G, M, O/G)
-    y = y.transpose(1, 0, 2).reshape(n, ho, wo, -1)
+    y = np.matmul(_grouped_weight(weight.data, geo.groups), _grouped_cols(cols, geo.groups).swapaxes(-1, -2))
+    data = y.reshape(n, -1, ho, wo)  # (N, G, O/G, L) -> (N, O, H_out, W_out)
     if bias is not None:
-        y += bias.data
-    data = np.ascontiguousarray(y.transpose(0, 3, 1, 2))
+        data += bias.data[:, None, None]
 
     def backward(g, out):
         return (_conv_input_grad(g, weight, x.shape, geo) if x.requires_grad else None,
@@ -203,12 +197,14 @@ def _conv_input_grad(g, weight, x_shape, geo):
     straight onto the input positions that offset sees.
     Backward (upstream H, shaped like x): d/dG = conv(H, W), d/dW = _conv_weight_grad(H, G)."""
     n, o, ho, wo = g.shape
-    grad = _grouped_grad(g.data, geo.groups)  # (G, M, O/G)
+    # channels last, (G, M, O/G): each piece is then one (M, O/G) @ (O/G, C/G) product per group
+    grad = np.ascontiguousarray(g.data.transpose(0, 2, 3, 1)).reshape(-1, geo.groups, o // geo.groups).swapaxes(0, 1)
     per_offset = weight.data.reshape(geo.groups, o // geo.groups, -1, *geo.kernel)  # (G, O/G, C/G, kh, kw)
-    buffer = np.empty((geo.groups, n * ho * wo, per_offset.shape[2]), dtype=g.dtype)
+    per_offset = np.ascontiguousarray(per_offset.transpose(3, 4, 0, 1, 2))  # (kh, kw, G, O/G, C/G), for BLAS
+    buffer = np.empty((geo.groups, n * ho * wo, per_offset.shape[-1]), dtype=g.dtype)
 
     def piece(i, j):
-        np.matmul(grad, per_offset[..., i, j], out=buffer)  # (G, M, C/G)
+        np.matmul(grad, per_offset[i, j], out=buffer)  # (G, M, C/G)
         return buffer.transpose(1, 0, 2).reshape(n, ho, wo, -1)
 
     data = _add_windows(piece, x_shape, g.dtype, geo.kernel, geo.dilation, geo.pads, geo.stride, (ho, wo))
@@ -221,13 +217,14 @@ def _conv_input_grad(g, weight, x_shape, geo):
 
 
 def _conv_weight_grad(x, g, geo, cols=None):
-    """dL/dW = G^T cols per group: (O/G, M) @ (M, kh*kw*C/G), reshaped to W's (O, C/G, kh, kw). ``cols``:
-    the windows of x if the forward pass kept them.
+    """dL/dW = sum over images of G (O/G, L) @ cols (L, kh*kw*C/G) per group, reshaped to W's
+    (O, C/G, kh, kw). ``cols``: the windows of x if the forward pass kept them.
     Backward (upstream H, shaped like W): d/dx = _conv_input_grad(G, H), d/dG = conv(x, H)."""
     if cols is None:
         cols = _windows(x.data, geo.kernel, geo.dilation, geo.pads, geo.stride)
     o, kh, kw, cg = g.shape[1], *geo.kernel, x.shape[1] // geo.groups
-    dw = np.matmul(_grouped_grad(g.data, geo.groups).transpose(0, 2, 1), _grouped_cols(cols, geo.groups))
+    n, ho, wo = cols.shape[:3]
+    dw = np.matmul(g.data.reshape(n, geo.groups, o // geo.groups, ho * wo), _grouped_cols(cols, geo.groups)).sum(0)
     data = np.ascontiguousarray(dw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
 
     def backward(h, out):
