@@ -353,34 +353,34 @@ def _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
 
 
 def _pool_windows(x, kernel, dilation, pads, stride, out_hw, value=0.0):
-    """The (N, H_out, W_out, kh, kw, C) windows of a pooling layer. When they tile the input (stride =
-    kernel, no padding or dilation: the usual 2x2 pooling) they are a reshape of it, without im2col's
-    copies; otherwise :func:`_patches`."""
+    """The windows of a pooling layer as an (N, C, H_out, W_out, kh, kw) view. When they tile the input
+    (stride = kernel, no padding or dilation: the usual 2x2 pooling) they are a reshape of it, without
+    im2col's copies; otherwise :func:`_patches`."""
     (kh, kw), (ho, wo) = kernel, out_hw
     if tuple(stride) != tuple(kernel) or tuple(dilation) != (1, 1) or any(pads):
-        return _patches(x, kernel, dilation, pads, stride, value)
+        return _patches(x, kernel, dilation, pads, stride, value).permute(0, 5, 1, 2, 3, 4)
     if x.shape[2:] != (ho * kh, wo * kw):
         x = x[:, :, :ho * kh, :wo * kw]  # the rows and columns no window reaches
-    return x.reshape(x.shape[0], x.shape[1], ho, kh, wo, kw).permute(0, 2, 4, 3, 5, 1)
+    return x.reshape(x.shape[0], x.shape[1], ho, kh, wo, kw).permute(0, 1, 2, 4, 3, 5)
 
 
 def _window_max(windows):
-    """Max over the kernel axes (3, 4) of (N, H_out, W_out, kh, kw, C) windows -> (N, H_out, W_out, C).
+    """Max over the kernel axes of (N, C, H_out, W_out, kh, kw) windows -> (N, C, H_out, W_out).
     Its derivative is a constant 0/1 mask holding the *first* maximum of each window (PyTorch's choice
     when values tie, e.g. the zeros after a ReLU): dL/dwindows = G * mask, which differentiates again.
     Returns the op and the mask."""
     data = windows.data
-    offsets = [(i, j) for i in range(data.shape[3]) for j in range(data.shape[4])]  # row-major
-    peak = data[:, :, :, 0, 0].copy()
+    offsets = [(i, j) for i in range(data.shape[4]) for j in range(data.shape[5])]  # row-major
+    peak = data[..., 0, 0].copy()
     for i, j in offsets[1:]:  # elementwise maxima of strided slices: faster than a reduction over a view
-        np.maximum(peak, data[:, :, :, i, j], out=peak)
+        np.maximum(peak, data[..., i, j], out=peak)
     chosen, taken = np.empty(data.shape, dtype=bool), np.zeros(peak.shape, dtype=bool)
     for i, j in offsets:  # keep only the first maximum of each window
-        np.greater(data[:, :, :, i, j] == peak, taken, out=chosen[:, :, :, i, j])
-        taken |= chosen[:, :, :, i, j]
+        np.greater(data[..., i, j] == peak, taken, out=chosen[..., i, j])
+        taken |= chosen[..., i, j]
 
     def backward(g, out):
-        return (g[:, :, :, None, None, :] * _wrap(chosen.astype(g.dtype)),)
+        return (g[..., None, None] * _wrap(chosen.astype(g.dtype)),)
 
     return make_op("window_max", peak, (windows,), backward), chosen
 
@@ -394,16 +394,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         "max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode)
     n, c, h, w = input.shape
     lowest = np.finfo(input.dtype).min if input.dtype.kind == "f" else np.iinfo(input.dtype).min
-    p = _pool_windows(input, kernel, dilation, pads, stride, (ho, wo), value=lowest)  # (N, H_out, W_out, kh, kw, C)
-    peak, chosen = _window_max(p)
-    out = peak.permute(0, 3, 1, 2)
+    p = _pool_windows(input, kernel, dilation, pads, stride, (ho, wo), value=lowest)  # (N, C, H_out, W_out, kh, kw)
+    out, chosen = _window_max(p)
     if not return_indices:
         return out
-    arg = np.argmax(chosen.reshape(n, ho, wo, -1, c), axis=-2)  # (N, H_out, W_out, C)
-    i, j = np.divmod(arg, kernel[1])
-    rows = np.arange(ho)[None, :, None, None] * stride[0] - padding[0] + i * dilation[0]
-    cols = np.arange(wo)[None, None, :, None] * stride[1] - padding[1] + j * dilation[1]
-    return out, _wrap(np.ascontiguousarray((rows * w + cols).transpose(0, 3, 1, 2)).astype(np.int64))
+    i, j = np.divmod(np.argmax(chosen.reshape(n, c, ho, wo, -1), axis=-1), kernel[1])  # (N, C, H_out, W_out)
+    rows = np.arange(ho)[:, None] * stride[0] - padding[0] + i * dilation[0]
+    cols = np.arange(wo) * stride[1] - padding[1] + j * dilation[1]
+    return out, _wrap((rows * w + cols).astype(np.int64))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
@@ -414,7 +412,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = input.shape
     p = _pool_windows(input, kernel, (1, 1), pads, stride, (ho, wo))
-    total = p.sum((3, 4)).permute(0, 3, 1, 2)  # (N, C, H_out, W_out)
+    total = p.sum((4, 5))  # (N, C, H_out, W_out)
     if divisor_override:
         return total / float(divisor_override)
     counts = []
