@@ -420,13 +420,15 @@ def linear(x, weight, bias=None):
                            "(expected input (..., in) and weight (out, in))")
     if bias is not None and bias.shape != weight.shape[:1]:
         raise RuntimeError(f"linear: bias of shape {bias.shape} does not fit a weight of shape {weight.shape}")
-    data = x.data @ weight.data.T
+    # leading dimensions flattened into rows: NumPy runs a 3-D @ 2-D product as a loop of small ones
+    data = (x.data.reshape(-1, x.shape[-1]) @ weight.data.T).reshape(*x.shape[:-1], weight.shape[0])
     if bias is not None:
         data += bias.data  # in place: the product is a fresh array
 
     def backward(g, out):
         g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        return (g @ weight if x.requires_grad else None, g2.mT @ x2 if weight.requires_grad else None,
+        return ((g2 @ weight).reshape(x.shape) if x.requires_grad else None,
+                g2.mT @ x2 if weight.requires_grad else None,
                 g2.sum(0) if bias is not None and bias.requires_grad else None)
 
     return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward)
