@@ -88,3 +88,30 @@ def test_cnn_digits_short_run(tmp_path):
                        if line.strip().startswith("[")])
     assert matrix.shape == (10, 10) and matrix.sum() == 450 and np.trace(matrix) / 450 == pytest.approx(accuracy / 100)
     assert (tmp_path / "misclassified.png").stat().st_size > 0 and (tmp_path / "filters.png").stat().st_size > 0
+
+
+def digits_as_mnist(directory, n_train, n_test):
+    """The 8x8 digits scaled 3x and centred in 28x28 uint8 images, written as the four MNIST IDX files."""
+    from tinygrad_edu.data.images import MNIST_FILES, load_digits, write_idx
+
+    X_train, X_test, y_train, y_test = load_digits()
+    for (images, labels), (image_file, label_file) in zip(
+            [(X_train[:n_train], y_train[:n_train]), (X_test[:n_test], y_test[:n_test])],
+            [MNIST_FILES[:2], MNIST_FILES[2:]]):
+        big = np.kron(images[:, 0], np.ones((3, 3), dtype=np.float32))  # (N, 24, 24)
+        big = np.pad(big, ((0, 0), (2, 2), (2, 2)))
+        write_idx(directory / image_file, (big * 255).round().astype(np.uint8))
+        write_idx(directory / label_file, labels.astype(np.uint8))
+
+
+@pytest.mark.slow
+def test_cnn_digits_trains_on_mnist_format_files(tmp_path):
+    """`--mnist DIR` end to end, on 28x28 MNIST-format files the test writes (no real MNIST offline)."""
+    pytest.importorskip("sklearn")
+    digits_as_mnist(tmp_path, 400, 100)
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "cnn_digits.py"), "--mnist", str(tmp_path),
+                             "--epochs", "3", "--out", str(tmp_path / "pictures")],
+                            capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert "400 training and 100 test images of 28x28" in result.stdout
+    assert float(re.search(r"test accuracy: (\d+\.\d+)%", result.stdout).group(1)) > 50.0
