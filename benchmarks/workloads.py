@@ -198,10 +198,88 @@ def conv_torch():
     return _conv_step(torch, torch.from_numpy)
 
 
+# ---------------------------------------------------------------------------------- (f) LSTM step
+LSTM_SIZES, LSTM_BATCH, LSTM_STEPS = (64, 256, 96), 32, 64
+
+
+def _lstm_step(lib, tensor):
+    """LSTM(64, 256, batch_first=True) over batch 32 x 64 steps, a Linear(256->96) head on every step,
+    cross-entropy and Adam: the same code for both libraries."""
+    nn = lib.nn
+    n_in, hidden, n_out = LSTM_SIZES
+    lstm, head = nn.LSTM(n_in, hidden, batch_first=True), nn.Linear(hidden, n_out)
+    rng = np.random.default_rng(0)
+    for module in (lstm, head):
+        module.load_state_dict({k: tensor(rng.uniform(-0.1, 0.1, tuple(v.shape)).astype(np.float32))
+                                for k, v in module.state_dict().items()})
+    x = tensor(rng.standard_normal((LSTM_BATCH, LSTM_STEPS, n_in)).astype(np.float32))
+    y = tensor(rng.integers(0, n_out, LSTM_BATCH * LSTM_STEPS))
+    parameters = [*lstm.parameters(), *head.parameters()]
+    optimizer = lib.optim.Adam(parameters, lr=1e-3)
+
+    def step():
+        optimizer.zero_grad()
+        output, _ = lstm(x)
+        nn.functional.cross_entropy(head(output).reshape(-1, n_out), y).backward()
+        optimizer.step()
+
+    step.parameters = lambda: [p.detach().numpy() for p in parameters]
+    return step
+
+
+def lstm_ours():
+    return _lstm_step(tg, tg.Tensor)
+
+
+def lstm_torch():
+    import torch
+
+    return _lstm_step(torch, torch.from_numpy)
+
+
+# ---------------------------------------------------------------------------- (g) Transformer step
+TRANSFORMER_SIZES, TRANSFORMER_BATCH, TRANSFORMER_TOKENS = (128, 4, 512), 32, 32
+
+
+def _transformer_step(lib, tensor):
+    """Two TransformerEncoderLayer(128, 4, 512, dropout=0, batch_first=True) on batch 32 x 32 tokens, the
+    mean of squares of the output as loss and Adam: the same code for both libraries."""
+    nn = lib.nn
+    d_model, nhead, dim_feedforward = TRANSFORMER_SIZES
+    model = nn.Sequential(*(nn.TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout=0.0, batch_first=True)
+                            for _ in range(2)))
+    rng = np.random.default_rng(0)
+    model.load_state_dict({k: tensor((rng.uniform(-0.1, 0.1, tuple(v.shape)) + ("norm" in k and k.endswith("weight")))
+                                     .astype(np.float32)) for k, v in model.state_dict().items()})
+    x = tensor(rng.standard_normal((TRANSFORMER_BATCH, TRANSFORMER_TOKENS, d_model)).astype(np.float32))
+    optimizer = lib.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step():
+        optimizer.zero_grad()
+        (model(x) ** 2).mean().backward()
+        optimizer.step()
+
+    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
+    return step
+
+
+def transformer_ours():
+    return _transformer_step(tg, tg.Tensor)
+
+
+def transformer_torch():
+    import torch
+
+    return _transformer_step(torch, torch.from_numpy)
+
+
 WORKLOADS = [
     Workload("op overhead: 1,000 chained ops on (16,), fwd+bwd", 1.0, chain_ours, chain_torch),
     Workload("MLP 784-512-256-10, batch 256, SGD-momentum step", 1.1, mlp_ours, mlp_torch),
     Workload("moons epoch: MLP 2-16-16-2, 1,000 points, batch 32, Adam", None, moons_ours, moons_torch),
     Workload("CNN step: 2 conv + pool + linear, batch 64 of 1x28x28, SGD-momentum", 2.0, cnn_ours, cnn_torch),
     Workload("Conv2d 16->32 3x3 pad 1 on (64, 16, 32, 32), fwd+bwd", 2.0, conv_ours, conv_torch),
+    Workload("LSTM step: LSTM(64, 256) batch 32 x 64 steps, Linear(256->96), Adam", 1.5, lstm_ours, lstm_torch),
+    Workload("Transformer step: 2 encoder layers d128 h4 ff512, batch 32 x 32, Adam", 1.5, transformer_ours,
+             transformer_torch),
 ]

@@ -34,6 +34,7 @@ TESTED_ELSEWHERE = {
     "cross_entropy", "nll_loss", "mse_loss", "l1_loss", "binary_cross_entropy",  # tests/test_losses.py
     "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d",  # test_conv
+    "scaled_dot_product_attention",  # tests/test_attention.py
 }
 
 

@@ -9,6 +9,10 @@
 from .datasets import make_blobs, make_circles, make_moons, make_spiral, train_test_split
 from .images import load_digits, load_fashion_mnist, load_mnist, read_idx, write_idx
 from .loader import DataLoader, TensorDataset
+from .text import CharDataset, CharVocab, TextWindows, load_pydoc_corpus, load_text
+from .translation import TranslationDataset, character_error_rate, load_pairs, number_pairs
 
 __all__ = ["DataLoader", "TensorDataset", "make_blobs", "make_circles", "make_moons", "make_spiral",
-           "train_test_split", "load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "write_idx"]
+           "train_test_split", "load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "write_idx",
+           "CharVocab", "CharDataset", "TextWindows", "load_text", "load_pydoc_corpus",
+           "TranslationDataset", "character_error_rate", "load_pairs", "number_pairs"]

@@ -9,13 +9,15 @@ import numpy as np
 from ..engine.ops import gelu, leaky_relu, linear, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh, where
 from ..engine.random import generator
 from ..engine.tensor import Tensor, _wrap
+from .attention import scaled_dot_product_attention
 from .conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, dropout2d, fold, max_pool2d, unfold
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "conv1d", "conv2d", "cross_entropy", "dropout", "dropout2d",
            "embedding", "fold", "gelu", "l1_loss", "layer_norm", "leaky_relu", "linear", "log_softmax", "max_pool2d",
-           "mse_loss", "nll_loss", "one_hot", "pad", "relu", "sigmoid", "silu", "softmax", "softplus", "tanh", "unfold"]
+           "mse_loss", "nll_loss", "one_hot", "pad", "relu", "scaled_dot_product_attention", "sigmoid", "silu",
+           "softmax", "softplus", "tanh", "unfold"]
 
 
 def silu(input):
@@ -42,7 +44,8 @@ def dropout(input, p=0.5, training=True):
         return input
     if p == 1:
         return input * 0.0
-    keep = generator().random(input.shape) >= p
+    # float32 draws when the input is float32: half the random bits to make, as fast a comparison
+    keep = generator().random(input.shape, dtype=np.float32 if input.dtype == np.float32 else np.float64) >= p
     return input * _wrap((keep / (1 - p)).astype(input.dtype))
 
 

@@ -1,0 +1,336 @@
+"""Attention: ``scaled_dot_product_attention`` and ``MultiheadAttention``, with PyTorch's names, mask
+conventions and state_dict layout.
+
+Attention lets each of L query positions take a weighted average of S value vectors, the weights
+saying how well the query matches each key:
+
+    Attention(Q, K, V) = softmax(Q K^T * scale + M) V        Q (L, E), K (S, E), V (S, Ev), M (L, S)
+
+M is an *additive* mask: 0 where a query may look at a key, -inf where it may not (after the
+softmax those keys get weight exactly 0). Users give masks in two conventions, as in PyTorch:
+
+- ``scaled_dot_product_attention``: a boolean mask is True where a key **takes part**;
+- ``MultiheadAttention`` and the Transformer layers: a boolean mask is True where a key is **not
+  allowed** (a padding position, a future token).
+
+A float mask is added as it is in both. Every mask is turned into one float array before the
+softmax, because adding a precomputed 0/-inf array is much cheaper than selecting with ``where``.
+Masks are constants: no gradient flows into them.
+
+Fully masked rows: a query that may look at no key at all would get softmax(-inf, ..., -inf) = NaN.
+Here such a row gets attention weights 0 and therefore output 0 (and zero gradients), in every path;
+PyTorch returns NaN in some of its paths. A row with at least one allowed key is never affected.
+
+The computation is split into the pieces a decoder's key/value cache reuses: project the inputs into
+heads (:meth:`MultiheadAttention._project`), attend (:func:`_attention`), merge the heads and apply
+the output projection (:meth:`MultiheadAttention._merge`).
+"""
+
+import math
+
+import numpy as np
+
+from ..engine.ops import cat
+from ..engine.tensor import Tensor, make_op
+from . import functional as F
+from . import init
+from .layers import Linear
+from .module import Module, Parameter
+
+__all__ = ["AttentionCache", "MultiheadAttention", "scaled_dot_product_attention"]
+
+
+# ----------------------------------------------------------------------------------------- masks
+def _additive_mask(mask, name, disallowed, dtype):
+    """``mask`` as a float array to add to the scores: a boolean mask becomes -inf where it equals
+    ``disallowed`` and 0 elsewhere; a float mask is used as it is."""
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype == np.bool_:
+        return np.where(array == disallowed, -np.inf, 0.0).astype(dtype)
+    if array.dtype.kind != "f":
+        raise TypeError(f"{name} must be a boolean or floating point mask, got dtype {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
+def _softmax_scores(scores, scale, mask):
+    """weights = softmax(scores * scale + mask) along the last dimension, as one primitive.
+
+    Backward: dL/dscores = scale * w * (g - sum_j g_j w_j), per row. Fused because it is measured: the
+    composite (mul, add, then softmax's sub, exp, sum, div) made the Transformer benchmark step 6% to
+    25% slower in paired runs. ``mask`` is a constant float array; a row that is -inf everywhere gets
+    weights 0 (and so gradient 0) instead of NaN."""
+    z = scores.data * scale
+    dead = None
+    if mask is not None:
+        dead = np.isneginf(mask).all(axis=-1, keepdims=True)
+        if dead.any():  # give such rows finite scores here, and zero their weights below
+            mask = np.where(dead, 0.0, mask).astype(z.dtype)
+        else:
+            dead = None
+        z = z + mask  # not +=: a mask with more leading dimensions broadcasts the scores up
+    z -= z.max(axis=-1, keepdims=True)
+    np.exp(z, out=z)
+    z /= z.sum(axis=-1, keepdims=True)
+    if dead is not None:
+        z *= ~dead
+
+    def backward(g, out):
+        return ((g - (g * out).sum(-1, keepdim=True)) * out * scale,)
+
+    return make_op("softmax", z, (scores,), backward)
+
+
+def _attention(q, k, v, mask=None, dropout_p=0.0, scale=None):
+    """softmax(q k^T * scale + mask) v for q (..., L, E), k (..., S, E), v (..., S, Ev) and an additive
+    float ``mask`` array broadcastable to (..., L, S). Returns (output (..., L, Ev), weights (..., L, S));
+    the weights are those multiplied with v, so after dropout."""
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    weights = F.dropout(_softmax_scores(q @ k.mT, scale, mask), dropout_p)
+    return weights @ v, weights
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(Q K^T * scale + M) V with PyTorch's signature and mask convention.
+
+    query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dimensions
+    broadcast. ``scale`` defaults to 1 / sqrt(E). ``attn_mask`` broadcastable to (..., L, S): boolean
+    True = the key **takes part** (False = masked out), or a float mask that is added to the scores.
+    ``is_causal=True`` lets query i see keys j <= i (the upper-left aligned lower triangle) and cannot
+    be combined with ``attn_mask``. Dropout with probability ``dropout_p`` is applied to the weights
+    whenever dropout_p > 0 (the function does not know about training mode; pass 0 when evaluating).
+    A query row whose keys are all masked gets output 0 (see the module docstring).
+
+    >>> q = Tensor(np.ones((1, 2, 4)))
+    >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    (1, 2, 4)
+    """
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ValueError(f"scaled_dot_product_attention: query, key and value need at least 2 dimensions "
+                         f"(..., L, E), got shapes {query.shape}, {key.shape}, {value.shape}")
+    L, S = query.shape[-2], key.shape[-2]
+    if key.shape[-1] != query.shape[-1] or value.shape[-2] != S:
+        raise ValueError(f"scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
+                         f"value (..., S, Ev), got shapes {query.shape}, {key.shape}, {value.shape}")
+    mask = None
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
+        mask = np.where(np.tri(L, S, dtype=bool), 0.0, -np.inf).astype(query.dtype)
+    elif attn_mask is not None:
+        mask = _additive_mask(attn_mask, "attn_mask", False, query.dtype)
+        if mask.ndim < 2 or mask.shape[-2] not in (1, L) or mask.shape[-1] not in (1, S):
+            raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {mask.shape} does not broadcast "
+                             f"to the attention scores (..., L, S) = (..., {L}, {S})")
+    return _attention(query, key, value, mask, dropout_p, scale)[0]
+
+
+# ------------------------------------------------------------------------------- multi-head attention
+class AttentionCache:
+    """The keys and values one :class:`MultiheadAttention` has computed so far while decoding step by
+    step, each (N, num_heads, T, head_dim); both None before the first step."""
+
+    def __init__(self):
+        self.key = self.value = None
+
+    def __len__(self):
+        return 0 if self.key is None else self.key.shape[2]
+
+
+class MultiheadAttention(Module):
+    """Attention with ``num_heads`` heads of size d = embed_dim / num_heads, PyTorch's layer.
+
+    Each head h projects the inputs, attends, and the heads are concatenated and projected back:
+
+        head_h = softmax(Q W_qh^T (K W_kh^T)^T / sqrt(d) + M) V W_vh^T
+        output = concat(head_1, ..., head_H) W_o^T + b_o
+
+    Shapes (``batch_first=False``, PyTorch's default): query (L, N, E), key (S, N, kdim), value
+    (S, N, vdim) -> output (L, N, E); with ``batch_first=True`` (N, L, E) etc.; unbatched (L, E) input
+    is accepted too. Parameters as PyTorch's: ``in_proj_weight`` (3E, E) holding W_q, W_k, W_v stacked,
+    or ``q_proj_weight``/``k_proj_weight``/``v_proj_weight`` when kdim or vdim differ from E;
+    ``in_proj_bias`` (3E,) and ``out_proj`` (a Linear(E, E)). Projection weights start
+    Xavier-uniform, the biases at 0, ``out_proj.weight`` as any Linear.
+
+    ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False)`` returns (output, weights): the weights (N, L, S)
+    averaged over heads, (N, num_heads, L, S) with ``average_attn_weights=False``, or None when
+    ``need_weights=False``. Masks: boolean True = **not allowed**, float = added. ``attn_mask`` is
+    (L, S) or (N * num_heads, L, S); ``key_padding_mask`` is (N, S) (True at padding keys).
+    ``is_causal=True`` without an ``attn_mask`` applies the causal mask (PyTorch requires the mask as
+    well and treats the flag as a hint; with a mask given, the mask is used). Dropout on the weights
+    acts only in training mode. ``add_bias_kv``/``add_zero_attn`` are not provided, so kdim, vdim and
+    batch_first are keyword-only.
+
+    >>> mha = MultiheadAttention(8, 2, batch_first=True)
+    >>> x = Tensor(np.ones((3, 5, 8), dtype=np.float32))
+    >>> out, weights = mha(x, x, x)
+    >>> out.shape, weights.shape
+    ((3, 5, 8), (3, 5, 5))
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, *, kdim=None, vdim=None, batch_first=False):
+        super().__init__()
+        if num_heads <= 0 or embed_dim % num_heads:
+            raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} "
+                             f"and num_heads={num_heads}")
+        self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
+        self.kdim = embed_dim if kdim is None else kdim
+        self.vdim = embed_dim if vdim is None else vdim
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.dropout, self.batch_first = dropout, batch_first
+        if self._qkv_same_embed_dim:
+            self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype=np.float32))
+            for name in ("q_proj_weight", "k_proj_weight", "v_proj_weight"):
+                self.register_parameter(name, None)
+        else:
+            self.q_proj_weight = Parameter(np.empty((embed_dim, embed_dim), dtype=np.float32))
+            self.k_proj_weight = Parameter(np.empty((embed_dim, self.kdim), dtype=np.float32))
+            self.v_proj_weight = Parameter(np.empty((embed_dim, self.vdim), dtype=np.float32))
+            self.register_parameter("in_proj_weight", None)
+        if bias:
+            self.in_proj_bias = Parameter(np.empty(3 * embed_dim, dtype=np.float32))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """PyTorch's initialization: Xavier-uniform projections, zero biases."""
+        weights = [self.in_proj_weight] if self._qkv_same_embed_dim else \
+            [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
+        for w in weights:
+            init.xavier_uniform_(w)
+        if self.in_proj_bias is not None:
+            init.zeros_(self.in_proj_bias)
+            init.zeros_(self.out_proj.bias)
+
+    # ---------------------------------------------------------------------------------- pieces
+    def _heads(self, x, first, count):
+        """Project x (T, N, in) or (N, T, in) with ``count`` consecutive parts of the input projection
+        (0: query, 1: key, 2: value), in one matmul, and return ``count`` tensors (N, heads, T, d)."""
+        E = self.embed_dim
+        if self._qkv_same_embed_dim:
+            weight = self.in_proj_weight if count == 3 else self.in_proj_weight[first * E:(first + count) * E]
+        else:
+            weight = (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight)[first]
+        bias = self.in_proj_bias
+        if bias is not None and count != 3:
+            bias = bias[first * E:(first + count) * E]
+        # on (T * N, in) rows: NumPy runs a 2-D product as one BLAS call, a 3-D one as a loop of smaller ones
+        y = F.linear(x.reshape(-1, x.shape[-1]), weight, bias)
+        y = y.reshape(x.shape[0], x.shape[1], count, self.num_heads, self.head_dim)
+        y = y.permute((2, 0, 3, 1, 4) if self.batch_first else (2, 1, 3, 0, 4))
+        return [y[i] for i in range(count)] if count > 1 else [y.squeeze(0)]
+
+    def _key_value(self, key, value):
+        """Key and value heads, from one matmul when they are the same tensor and the weights are packed."""
+        if key is value and self._qkv_same_embed_dim:
+            return self._heads(key, 1, 2)
+        return self._heads(key, 1, 1) + self._heads(value, 2, 1)
+
+    def _project(self, query, key, value):
+        """Query, key and value heads (N, heads, T, d); self-attention (query is key is value) takes one matmul."""
+        if query is key is value and self._qkv_same_embed_dim:
+            return self._heads(query, 0, 3)
+        return self._heads(query, 0, 1) + self._key_value(key, value)
+
+    def _merge(self, out):
+        """Heads (N, heads, L, d) -> concatenated (N, L, E) or (L, N, E), then the output projection."""
+        out = out.permute((0, 2, 1, 3) if self.batch_first else (2, 0, 1, 3))
+        rows = self.out_proj(out.reshape(-1, self.embed_dim))  # 2-D, as in _heads
+        return rows.reshape(out.shape[0], out.shape[1], self.embed_dim)
+
+    def _mask(self, attn_mask, key_padding_mask, is_causal, N, L, S, dtype):
+        """One additive float array broadcastable to (N, heads, L, S), or None when nothing is masked."""
+        mask = None
+        if attn_mask is None and is_causal:
+            attn_mask = ~np.tri(L, S, dtype=bool)
+        if attn_mask is not None:
+            mask = _additive_mask(attn_mask, "attn_mask", True, dtype)
+            if mask.shape == (L, S):
+                mask = mask[None, None]
+            elif mask.shape == (N * self.num_heads, L, S):
+                mask = mask.reshape(N, self.num_heads, L, S)
+            else:
+                raise ValueError(f"MultiheadAttention: attn_mask should have shape (L, S) = {(L, S)} or "
+                                 f"(N * num_heads, L, S) = {(N * self.num_heads, L, S)}, got {mask.shape}")
+        if key_padding_mask is not None:
+            padding = _additive_mask(key_padding_mask, "key_padding_mask", True, dtype)
+            if padding.shape != (N, S):
+                raise ValueError(f"MultiheadAttention: key_padding_mask should have shape (N, S) = {(N, S)}, "
+                                 f"got {padding.shape}")
+            padding = padding[:, None, None, :]
+            mask = padding if mask is None else mask + padding
+        return mask
+
+    # --------------------------------------------------------------------------------- calling
+    def _check(self, query, key, value):
+        """Validate the shapes; returns True for batched (3-D) input."""
+        batched = query.ndim == 3
+        layout = "(N, L, E)" if self.batch_first else "(L, N, E)"
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ValueError(f"MultiheadAttention: expected query, key and value all 3-D {layout} or all 2-D "
+                             f"(L, E), got shapes {query.shape}, {key.shape}, {value.shape}")
+        for name, t, size in (("query", query, self.embed_dim), ("key", key, self.kdim), ("value", value, self.vdim)):
+            if t.shape[-1] != size:
+                raise ValueError(f"MultiheadAttention: expected {name} with {size} features (last dimension), "
+                                 f"got shape {t.shape}")
+        if key.shape[:-1] != value.shape[:-1]:
+            raise ValueError(f"MultiheadAttention: key and value must have the same sequence length and batch "
+                             f"size, got shapes {key.shape} and {value.shape}")
+        batch_dim = 0 if self.batch_first else 1
+        if batched and query.shape[batch_dim] != key.shape[batch_dim]:
+            raise ValueError(f"MultiheadAttention: query and key have different batch sizes, shapes {query.shape} "
+                             f"and {key.shape} ({layout})")
+        return batched
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        batched = self._check(query, key, value)
+        if not batched:  # add a batch dimension of 1, removed at the end; `is` between inputs is kept
+            lifted = {id(t): t.unsqueeze(0 if self.batch_first else 1) for t in (query, key, value)}
+            query, key, value = lifted[id(query)], lifted[id(key)], lifted[id(value)]
+            if key_padding_mask is not None:
+                key_padding_mask = np.asarray(key_padding_mask.data if isinstance(key_padding_mask, Tensor)
+                                              else key_padding_mask)[None]
+        seq = 1 if self.batch_first else 0
+        N, L, S = query.shape[1 - seq], query.shape[seq], key.shape[seq]
+        mask = self._mask(attn_mask, key_padding_mask, is_causal, N, L, S, query.dtype)
+        q, k, v = self._project(query, key, value)
+        out, weights = _attention(q, k, v, mask, self.dropout if self.training else 0.0)
+        out = self._merge(out)
+        if not need_weights:
+            weights = None
+        elif average_attn_weights:
+            weights = weights.mean(1)
+        if not batched:
+            out = out.squeeze(0 if self.batch_first else 1)
+            weights = None if weights is None else weights.squeeze(0)
+        return out, weights
+
+    def forward_step(self, query, cache, memory=None, key_padding_mask=None):
+        """One decoding step with a key/value ``cache`` (an :class:`AttentionCache`); returns the output
+        for the newest position, in query's layout: (N, 1, E) if batch_first else (1, N, E).
+
+        Self-attention (``memory`` None): the step's keys and values are appended to the cache and the
+        query attends over every cached position, all of them in its past, so no causal mask is needed.
+        Cross-attention: ``memory`` is projected into keys and values on the first call and the cached
+        ones are reused after; ``key_padding_mask`` (N, S) masks its padding.
+        """
+        if memory is None:
+            q, k, v = self._project(query, query, query)
+            if cache.key is not None:
+                k, v = cat([cache.key, k], 2), cat([cache.value, v], 2)
+            cache.key, cache.value = k, v
+            mask = None
+        else:
+            if cache.key is None:
+                cache.key, cache.value = self._key_value(memory, memory)
+            (q,) = self._heads(query, 0, 1)
+            mask = self._mask(None, key_padding_mask, False, q.shape[0], 1, cache.key.shape[2], query.dtype)
+        out, _ = _attention(q, cache.key, cache.value, mask, self.dropout if self.training else 0.0)
+        return self._merge(out)
+
+    def extra_repr(self):
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}, " \
+               f"batch_first={self.batch_first}"
