@@ -89,7 +89,7 @@ def _sigmoid(x, out=None):
         out = np.negative(x, out=out)
         np.exp(out, out=out)
         out += 1
-        return np.reciprocal(out, out=out)
+        return np.divide(1, out, out=out)
 
 
 def _previous(states, initial, reverse):
@@ -200,7 +200,7 @@ def _gru_layer(xw, h0, w_hh, b_hh, reverse):
         hw = h @ w_hh.data.T
         if b_hh is not None:
             hw += b_hh.data
-        rz[t] = _sigmoid(xw.data[t, :, :2 * n] + hw[:, :2 * n])
+        _sigmoid(np.add(xw.data[t, :, :2 * n], hw[:, :2 * n], out=rz[t]), out=rz[t])
         hw_n[t] = hw[:, 2 * n:]
         new[t] = np.tanh(xw.data[t, :, 2 * n:] + rz[t, :, :n] * hw_n[t])
         h = hs[t] = new[t] + rz[t, :, n:] * (h - new[t])
@@ -208,19 +208,29 @@ def _gru_layer(xw, h0, w_hh, b_hh, reverse):
     def backward(grad, _):
         _first_order_only("GRU")
         prev_h = _previous(hs, h0.data, reverse)
-        r, z = rz[..., :n], rz[..., n:]
-        dh_to_da_n = (1 - z) * (1 - new * new)
-        # dhw per unit of dh, for all steps at once: [da_r, da_z, da_n r] / dh
-        local = np.concatenate((dh_to_da_n * hw_n * r * (1 - r), (prev_h - new) * z * (1 - z), dh_to_da_n * r),
-                               axis=-1)
-        dhw, dhs = np.empty_like(local), np.empty_like(hs)
-        dh = np.zeros_like(h0.data)
+        dxw, dhw = np.empty_like(xw.data, dtype=hs.dtype), np.empty_like(xw.data, dtype=hs.dtype)
+        dh, scratch = np.zeros_like(h0.data), np.empty_like(h0.data)
+        # per step, in place on small arrays: faster than whole-sequence passes that do not fit in cache
         for t in reversed(order):
-            dh = dhs[t] = grad.data[t] + dh
-            np.multiply(np.concatenate((dh, dh, dh), axis=-1), local[t], out=dhw[t])
-            dh = dh * z[t] + dhw[t] @ w_hh.data
-        dxw = dhw.copy()
-        dxw[..., 2 * n:] = dhs * dh_to_da_n
+            r, z = rz[t, :, :n], rz[t, :, n:]
+            dh += grad.data[t]
+            da_n, da_rz = dxw[t, :, 2 * n:], dhw[t, :, :2 * n]
+            np.multiply(new[t], new[t], out=da_n)
+            np.subtract(1, da_n, out=da_n)
+            da_n *= dh
+            np.subtract(1, z, out=scratch)
+            da_n *= scratch
+            np.multiply(da_n, r, out=dhw[t, :, 2 * n:])
+            np.subtract(1, rz[t], out=da_rz)
+            da_rz *= rz[t]
+            da_rz[:, :n] *= da_n
+            da_rz[:, :n] *= hw_n[t]
+            np.subtract(prev_h[t], new[t], out=scratch)
+            scratch *= dh
+            da_rz[:, n:] *= scratch
+            dxw[t, :, :2 * n] = da_rz
+            dh *= z
+            dh += dhw[t] @ w_hh.data
         flat = dhw.reshape(-1, 3 * n)
         grads = (_wrap(dxw), _wrap(dh), _wrap(flat.T @ prev_h.reshape(-1, n)))
         return grads + ((_wrap(flat.sum(0)),) if b_hh is not None else ())
