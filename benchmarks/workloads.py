@@ -22,6 +22,20 @@ class Workload:
     torch: Callable
 
 
+def _both(build):
+    """(ours, theirs) for a workload written once as ``build(lib, tensor)``: tinygrad_edu with its Tensor,
+    and PyTorch (imported only when its side runs) with ``torch.from_numpy``."""
+    def ours():
+        return build(tg, tg.Tensor)
+
+    def theirs():
+        import torch
+
+        return build(torch, torch.from_numpy)
+
+    return ours, theirs
+
+
 # ---------------------------------------------------------------------------- (a) op overhead
 CHAIN_LINKS = 250  # each link is 4 ops: mul, add, tanh, sub -> 1,000 ops
 
@@ -92,14 +106,7 @@ def _mlp_step(lib, tensor):
     return step
 
 
-def mlp_ours():
-    return _mlp_step(tg, tg.Tensor)
-
-
-def mlp_torch():
-    import torch
-
-    return _mlp_step(torch, torch.from_numpy)
+mlp_ours, mlp_torch = _both(_mlp_step)
 
 
 # ------------------------------------------------------------------------ (c) a moons epoch
@@ -178,24 +185,10 @@ def _conv_step(lib, tensor):
     return step
 
 
-def cnn_ours():
-    return _cnn_step(tg, tg.Tensor)
+cnn_ours, cnn_torch = _both(_cnn_step)
 
 
-def cnn_torch():
-    import torch
-
-    return _cnn_step(torch, torch.from_numpy)
-
-
-def conv_ours():
-    return _conv_step(tg, tg.Tensor)
-
-
-def conv_torch():
-    import torch
-
-    return _conv_step(torch, torch.from_numpy)
+conv_ours, conv_torch = _both(_conv_step)
 
 
 # ---------------------------------------------------------------------------------- (f) LSTM step
@@ -227,14 +220,7 @@ def _lstm_step(lib, tensor):
     return step
 
 
-def lstm_ours():
-    return _lstm_step(tg, tg.Tensor)
-
-
-def lstm_torch():
-    import torch
-
-    return _lstm_step(torch, torch.from_numpy)
+lstm_ours, lstm_torch = _both(_lstm_step)
 
 
 # ---------------------------------------------------------------------------- (g) Transformer step
@@ -263,14 +249,7 @@ def _transformer_step(lib, tensor):
     return step
 
 
-def transformer_ours():
-    return _transformer_step(tg, tg.Tensor)
-
-
-def transformer_torch():
-    import torch
-
-    return _transformer_step(torch, torch.from_numpy)
+transformer_ours, transformer_torch = _both(_transformer_step)
 
 
 WORKLOADS = [
