@@ -36,6 +36,24 @@ def _both(build):
     return ours, theirs
 
 
+def _uniform_weights(module, tensor, rng, scale=0.1):
+    """Load U(-scale, scale) float32 values, drawn from ``rng`` in state_dict order, into every entry:
+    both libraries start from the same numbers."""
+    module.load_state_dict({k: tensor(rng.uniform(-scale, scale, tuple(v.shape)).astype(np.float32))
+                            for k, v in module.state_dict().items()})
+
+
+def _classifier_step(nn, model, x, y, optimizer):
+    """One cross-entropy training step of ``model`` on (x, y), as a benchmark step."""
+    def step():
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+
+    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
+    return step
+
+
 # ---------------------------------------------------------------------------- (a) op overhead
 CHAIN_LINKS = 250  # each link is 4 ops: mul, add, tanh, sub -> 1,000 ops
 
@@ -96,14 +114,7 @@ def _mlp_step(lib, tensor):
     model.load_state_dict({key: tensor(a) for key, a in zip(model.state_dict(), arrays)})
     optimizer = lib.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
     x, y = tensor(x), tensor(y)
-
-    def step():
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-
-    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
-    return step
+    return _classifier_step(nn, model, x, y, optimizer)
 
 
 mlp_ours, mlp_torch = _both(_mlp_step)
@@ -118,8 +129,7 @@ def _moons_epoch(lib, tensor, loader):
     nn = lib.nn
     model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
     rng = np.random.default_rng(0)
-    model.load_state_dict({k: tensor(rng.uniform(-0.5, 0.5, v.shape).astype(np.float32))
-                           for k, v in model.state_dict().items()})
+    _uniform_weights(model, tensor, rng, 0.5)
     optimizer = lib.optim.Adam(model.parameters(), lr=0.01)
 
     def step():
@@ -153,27 +163,18 @@ def _cnn_step(lib, tensor):
     model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(16, 32, 3, padding=1),
                           nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(1568, 10))
     rng = np.random.default_rng(0)
-    model.load_state_dict({k: tensor(rng.uniform(-0.1, 0.1, tuple(v.shape)).astype(np.float32))
-                           for k, v in model.state_dict().items()})
+    _uniform_weights(model, tensor, rng)
     x = tensor(rng.standard_normal((64, 1, 28, 28)).astype(np.float32))
     y = tensor(rng.integers(0, 10, 64))
     optimizer = lib.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
-
-    def step():
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-
-    step.parameters = lambda: [p.detach().numpy() for p in model.parameters()]
-    return step
+    return _classifier_step(nn, model, x, y, optimizer)
 
 
 def _conv_step(lib, tensor):
     """Conv2d(16 -> 32, 3x3, padding 1) forward and backward on (64, 16, 32, 32) float32."""
     rng = np.random.default_rng(0)
     conv = lib.nn.Conv2d(16, 32, 3, padding=1)
-    conv.load_state_dict({k: tensor(rng.uniform(-0.1, 0.1, tuple(v.shape)).astype(np.float32))
-                          for k, v in conv.state_dict().items()})
+    _uniform_weights(conv, tensor, rng)
     x = tensor(rng.standard_normal((64, 16, 32, 32)).astype(np.float32)).requires_grad_()
 
     def step():
@@ -203,8 +204,7 @@ def _lstm_step(lib, tensor):
     lstm, head = nn.LSTM(n_in, hidden, batch_first=True), nn.Linear(hidden, n_out)
     rng = np.random.default_rng(0)
     for module in (lstm, head):
-        module.load_state_dict({k: tensor(rng.uniform(-0.1, 0.1, tuple(v.shape)).astype(np.float32))
-                                for k, v in module.state_dict().items()})
+        _uniform_weights(module, tensor, rng)
     x = tensor(rng.standard_normal((LSTM_BATCH, LSTM_STEPS, n_in)).astype(np.float32))
     y = tensor(rng.integers(0, n_out, LSTM_BATCH * LSTM_STEPS))
     parameters = [*lstm.parameters(), *head.parameters()]
