@@ -367,22 +367,32 @@ def _pool_windows(x, kernel, dilation, pads, stride, out_hw, value=0.0):
 def _window_max(windows):
     """Max over the kernel axes of (N, C, H_out, W_out, kh, kw) windows -> (N, C, H_out, W_out).
     Its derivative is a constant 0/1 mask holding the *first* maximum of each window (PyTorch's choice
-    when values tie, e.g. the zeros after a ReLU): dL/dwindows = G * mask, which differentiates again.
+    when values tie, e.g. the zeros after a ReLU): dL/dwindows = G * mask, see :func:`_spread`.
     Returns the op and the mask."""
     data = windows.data
     offsets = [(i, j) for i in range(data.shape[4]) for j in range(data.shape[5])]  # row-major
     peak = data[..., 0, 0].copy()
     for i, j in offsets[1:]:  # elementwise maxima of strided slices: faster than a reduction over a view
         np.maximum(peak, data[..., i, j], out=peak)
-    chosen, taken = np.empty(data.shape, dtype=bool), np.zeros(peak.shape, dtype=bool)
+    first = np.empty_like(data, dtype=bool)  # in the input's memory order, so the gradient needs no copy back
+    taken = np.zeros(peak.shape, dtype=bool)
     for i, j in offsets:  # keep only the first maximum of each window
-        np.greater(data[..., i, j] == peak, taken, out=chosen[..., i, j])
-        taken |= chosen[..., i, j]
+        np.greater(data[..., i, j] == peak, taken, out=first[..., i, j])
+        taken |= first[..., i, j]
+    mask = first.astype(data.dtype)
+    return make_op("window_max", peak, (windows,), lambda g, out: (_spread(g, mask),)), mask
 
-    def backward(g, out):
-        return (g[..., None, None] * _wrap(chosen.astype(g.dtype)),)
 
-    return make_op("window_max", peak, (windows,), backward), chosen
+def _spread(g, mask):
+    """Send each window's gradient to the element the mask picks: (N, C, H_out, W_out) g and a
+    (N, C, H_out, W_out, kh, kw) 0/1 mask -> g[..., None, None] * mask, written one kernel offset at a
+    time (long inner loops) into an array laid out like the mask.
+    Backward (upstream H, shaped like the mask): dL/dg = sum over each window of H * mask."""
+    data = np.empty_like(mask, dtype=g.dtype)
+    for i in range(mask.shape[4]):
+        for j in range(mask.shape[5]):
+            np.multiply(g.data, mask[..., i, j], out=data[..., i, j])
+    return make_op("spread", data, (g,), lambda h, out: ((h * _wrap(mask)).sum((4, 5)),))
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -395,10 +405,10 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     n, c, h, w = input.shape
     lowest = np.finfo(input.dtype).min if input.dtype.kind == "f" else np.iinfo(input.dtype).min
     p = _pool_windows(input, kernel, dilation, pads, stride, (ho, wo), value=lowest)  # (N, C, H_out, W_out, kh, kw)
-    out, chosen = _window_max(p)
+    out, mask = _window_max(p)
     if not return_indices:
         return out
-    i, j = np.divmod(np.argmax(chosen.reshape(n, c, ho, wo, -1), axis=-1), kernel[1])  # (N, C, H_out, W_out)
+    i, j = np.divmod(np.argmax(mask.reshape(n, c, ho, wo, -1), axis=-1), kernel[1])  # (N, C, H_out, W_out)
     rows = np.arange(ho)[:, None] * stride[0] - padding[0] + i * dilation[0]
     cols = np.arange(wo) * stride[1] - padding[1] + j * dilation[1]
     return out, _wrap((rows * w + cols).astype(np.int64))
