@@ -5,6 +5,7 @@ import numpy as np
 from . import ops  # noqa: F401  (attaches the operations to Tensor)
 from .factory import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .memory import _configure_from_environment, keep_freed_memory
 from .ops import (
                   abs,
                   add,
@@ -67,7 +68,7 @@ float32, float64, int64, bool_ = np.float32, np.float64, np.int64, np.bool_
 
 __all__ = [
     "Tensor", "make_op", "grad", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
-    "gradcheck", "gradgradcheck", "GradcheckError", "float32", "float64", "int64", "bool_",
+    "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "float32", "float64", "int64", "bool_",
     "zeros", "ones", "full", "arange", "eye", "randn", "rand", "zeros_like", "ones_like",
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where",
@@ -75,3 +76,5 @@ __all__ = [
     "softmax", "log_softmax", "reshape", "permute", "transpose", "broadcast_to", "squeeze", "unsqueeze",
     "flatten", "cat", "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "gather",
 ]
+
+_configure_from_environment()  # keep freed memory for reuse (see engine/memory.py)
