@@ -103,44 +103,44 @@ def _first_order_only(name):
                            "higher-order gradients")
 
 
-def _lstm_layer(xw, h0, c0, w_hh, b_hh, reverse):
-    """One LSTM layer over a whole sequence as a single fused primitive: the math of :func:`_lstm_step`
-    in a loop, with the forward and backward loops written in NumPy.
+def _lstm_layer(xw, h0, c0, w_hh, reverse):
+    """One LSTM layer over a whole sequence as a single fused primitive: the math of :func:`_lstm_step` in
+    a loop, with the forward and backward loops written in NumPy.
 
     Fused because it is measured: the composite loop records about 15 ops per step, and each step's
     slice ``xw[t]`` sends back a gradient as large as all of ``xw``; a training step of the benchmark
     (LSTM(64, 256), batch 32 x 64 steps) is 3.4x faster fused. The tests check it against
     :class:`LSTMCell` in a loop and against PyTorch. Its backward is first-order only.
 
-    xw (T, N, 4H) is the input projection x W_ih^T + b_ih; h0, c0 (N, H); ``reverse`` runs t = T-1..0.
+    The gates come in the order (o, i, f, g), not PyTorch's (i, f, g, o) (:meth:`LSTM._layer_weights`
+    reorders the weight rows): the three sigmoid gates are then one block, and so are the three gates
+    the cell-state gradient flows through. xw (T, N, 4H) is the input projection x W_ih^T + b_ih + b_hh
+    (both biases); h0, c0 (N, H); ``reverse`` runs t = T-1..0.
     Returns (T + 1, N, H): the hidden states h_t in time order, then the final cell state c_n.
-    Backward, with gates i, f, g, o after their nonlinearities and dh, dc the gradients reaching h_t, c_t:
+    Backward, with gates o, i, f, g after their nonlinearities and dh, dc the gradients reaching h_t, c_t:
         dc = dc_next f_next + dh o (1 - tanh(c_t)^2)
-        da = [dc g i (1 - i), dc c_prev f (1 - f), dc i (1 - g^2), dh tanh(c_t) o (1 - o)]   (pre-activations)
-        dh_prev = (gradient of the output h_prev) + da W_hh,   dW_hh = sum_t da^T h_prev,   dxw = da,
-        db_hh = sum_t da.
+        da = [dh tanh(c_t) o (1 - o), dc g i (1 - i), dc c_prev f (1 - f), dc i (1 - g^2)]   (pre-activations)
+        dh_prev = (gradient of the output h_prev) + da W_hh,   dW_hh = sum_t da^T h_prev,   dxw = da.
     """
     steps, n = xw.shape[0], h0.shape[-1]
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     dtype = np.result_type(xw.data, h0.data, c0.data, w_hh.data)
     w = w_hh.data.T
-    gates = np.empty(xw.shape, dtype)  # i, f, g, o after their nonlinearities, per step
+    gates = np.empty(xw.shape, dtype)  # o, i, f, g after their nonlinearities, per step
     out = np.empty((steps + 1,) + h0.shape, dtype)
     hs, cs, tanh_c = out[:steps], np.empty_like(out[:steps]), np.empty_like(out[:steps])
-    h, c = h0.data, c0.data
+    h, c, scratch = h0.data, c0.data, np.empty(h0.shape, dtype)
     for t in order:
         a = gates[t]
         np.matmul(h, w, out=a)
         a += xw.data[t]
-        if b_hh is not None:
-            a += b_hh.data
-        g = np.tanh(a[:, 2 * n:3 * n])
-        _sigmoid(a, out=a)  # i, f and o: one call on the whole row is faster than two on slices
-        a[:, 2 * n:3 * n] = g
-        c = np.multiply(a[:, n:2 * n], c, out=cs[t])
-        c += a[:, :n] * g
+        _sigmoid(a[:, :3 * n], out=a[:, :3 * n])
+        np.tanh(a[:, 3 * n:], out=a[:, 3 * n:])
+        o, i, f, g = (a[:, k * n:(k + 1) * n] for k in range(4))
+        c = np.multiply(f, c, out=cs[t])
+        c += np.multiply(i, g, out=scratch)
         np.tanh(c, out=tanh_c[t])
-        h = np.multiply(a[:, 3 * n:], tanh_c[t], out=hs[t])
+        h = np.multiply(o, tanh_c[t], out=hs[t])
     out[steps] = c
 
     def backward(grad, _):
@@ -150,7 +150,7 @@ def _lstm_layer(xw, h0, c0, w_hh, b_hh, reverse):
         dh, dc, scratch = np.zeros_like(h0.data), grad.data[steps].copy(), np.empty_like(h0.data)
         # per step, in place on small arrays: faster than whole-sequence passes that do not fit in cache
         for t in reversed(order):
-            i, f, g, o = (by_gate[t, :, k] for k in range(4))
+            o, i, f, g = (by_gate[t, :, k] for k in range(4))
             d = da[t]
             dh += grad.data[t]
             np.multiply(tanh_c[t], tanh_c[t], out=scratch)
@@ -158,23 +158,20 @@ def _lstm_layer(xw, h0, c0, w_hh, b_hh, reverse):
             scratch *= o
             scratch *= dh
             dc += scratch
-            np.subtract(1, by_gate[t], out=d)
-            d *= by_gate[t]  # s (1 - s) for the sigmoid gates; the g block is replaced by 1 - g^2
-            np.multiply(g, g, out=d[:, 2])
-            np.subtract(1, d[:, 2], out=d[:, 2])
-            for k, factor in enumerate((g, c_prev[t], i, tanh_c[t])):
+            np.subtract(1, by_gate[t, :, :3], out=d[:, :3])
+            d[:, :3] *= by_gate[t, :, :3]  # s (1 - s) for the sigmoid gates
+            np.multiply(g, g, out=d[:, 3])
+            np.subtract(1, d[:, 3], out=d[:, 3])  # 1 - g^2
+            for k, factor in enumerate((tanh_c[t], g, c_prev[t], i)):
                 d[:, k] *= factor
-            d[:, :3] *= dc[:, None]
-            d[:, 3] *= dh
+            d[:, 0] *= dh
+            d[:, 1:] *= dc[:, None]
             dc *= f
             np.matmul(d.reshape(-1, 4 * n), w_hh.data, out=dh)
-        flat = da.reshape(-1, 4 * n)
-        dw_hh = flat.T @ _previous(hs, h0.data, reverse).reshape(-1, n)
-        return ((_wrap(da.reshape(gates.shape)), _wrap(dh), _wrap(dc), _wrap(dw_hh))
-                + ((_wrap(flat.sum(0)),) if b_hh is not None else ()))
+        dw_hh = da.reshape(-1, 4 * n).T @ _previous(hs, h0.data, reverse).reshape(-1, n)
+        return _wrap(da.reshape(gates.shape)), _wrap(dh), _wrap(dc), _wrap(dw_hh)
 
-    parents = (xw, h0, c0, w_hh) + ((b_hh,) if b_hh is not None else ())
-    return make_op("lstm_layer", out, parents, backward)
+    return make_op("lstm_layer", out, (xw, h0, c0, w_hh), backward)
 
 
 def _gru_layer(xw, h0, w_hh, b_hh, reverse):
@@ -448,6 +445,10 @@ class _Layers(_Recurrent):
         hx = [h if batched else h.unsqueeze(1) for h in hx]
         return x, [tuple(h[k] for h in hx) for k in range(len(self._suffixes))]
 
+    def _layer_weights(self, suffix):
+        """(w_ih, w_hh, b_ih, b_hh) of one layer and direction as :meth:`_direction` takes them."""
+        return self._weights(suffix)
+
     def _run(self, input, hx):
         """The whole stack; returns (output, final states as a tuple of (D * num_layers, N, hidden))."""
         x, states = self._check(input, hx)
@@ -459,7 +460,7 @@ class _Layers(_Recurrent):
             outputs = []
             for direction in range(self._d):
                 k = layer * self._d + direction
-                w_ih, w_hh, b_ih, b_hh = self._weights(self._suffixes[k])
+                w_ih, w_hh, b_ih, b_hh = self._layer_weights(self._suffixes[k])
                 # the input projection of every time step in one product over (L * N) rows
                 xw = F.linear(x.reshape(steps * batch, x.shape[2]), w_ih, b_ih).reshape(steps, batch, -1)
                 output, state = self._direction(xw, states[k], w_hh, b_hh, direction == 1)
@@ -528,9 +529,20 @@ class LSTM(_Layers):
     _gates = 4
     _state_names = ("h_0", "c_0")
 
+    def _layer_weights(self, suffix):
+        """The weights :func:`_lstm_layer` takes: rows reordered from PyTorch's gates (i, f, g, o) to
+        (o, i, f, g), and both biases added into the input projection's (b_hh is then None)."""
+        w_ih, w_hh, b_ih, b_hh = self._weights(suffix)
+        n = self.hidden_size
+
+        def reorder(w):
+            return cat((w[3 * n:], w[:3 * n]))
+
+        return reorder(w_ih), reorder(w_hh), None if b_ih is None else reorder(b_ih + b_hh), None
+
     def _direction(self, xw, state, w_hh, b_hh, reverse):
         """The fused :func:`_lstm_layer` (the same math as :func:`_lstm_step` in a loop, measured faster)."""
-        both = _lstm_layer(xw, *state, w_hh, b_hh, reverse)
+        both = _lstm_layer(xw, *state, w_hh, reverse)
         steps = xw.shape[0]
         return both[:steps], (both[0 if reverse else steps - 1], both[steps])
 
