@@ -125,19 +125,19 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
     steps, batch, n = xw.shape[0], h0.shape[0], h0.shape[-1]
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     dtype = np.result_type(xw.data, h0.data, c0.data, w_hh.data)
-    # gate-major per step, (4, N, H): every gate is a contiguous block, which NumPy works on several
-    # times faster than on strided column slices of an (N, 4H) row
-    w = np.ascontiguousarray(w_hh.data.reshape(4, n, n).transpose(0, 2, 1))  # (4, H, H): one W^T per gate
+    # the gates are kept gate-major per step, (4, N, H): every gate is a contiguous block, which NumPy
+    # works on several times faster than on strided column slices of an (N, 4H) row
+    w = w_hh.data.T
     gates = np.empty((steps, 4, batch, n), dtype)  # o, i, f, g after their nonlinearities
     out = np.empty((steps + 1, batch, n), dtype)
     hs, cs, tanh_c = out[:steps], np.empty_like(out[:steps]), np.empty_like(out[:steps])
-    h, c, scratch = h0.data, c0.data, np.empty((batch, n), dtype)
+    h, c, scratch, row = h0.data, c0.data, np.empty((batch, n), dtype), np.empty((batch, 4 * n), dtype)
     for t in order:
-        a = gates[t]
-        np.matmul(h, w, out=a)
-        a += xw.data[t].reshape(batch, 4, n).transpose(1, 0, 2)
-        _sigmoid(a[:3], out=a[:3])
-        np.tanh(a[3], out=a[3])
+        np.matmul(h, w, out=row)
+        row += xw.data[t]
+        a, by_gate = gates[t], row.reshape(batch, 4, n).transpose(1, 0, 2)
+        _sigmoid(by_gate[:3], out=a[:3])  # reading the (N, 4H) row gate by gate
+        np.tanh(by_gate[3], out=a[3])
         o, i, f, g = a
         c = np.multiply(f, c, out=cs[t])
         c += np.multiply(i, g, out=scratch)
@@ -149,7 +149,7 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
         _first_order_only("LSTM")
         c_prev = _previous(cs, c0.data, reverse)
         da = np.empty((steps, batch, 4 * n), dtype)  # the layout of xw
-        d = np.empty((4, batch, n), dtype)
+        d = np.empty((4, batch, n), dtype)  # this step's da, gate-major
         dh, dc, scratch = np.zeros_like(h0.data), grad.data[steps].copy(), np.empty_like(h0.data)
         # per step, in place on small arrays: faster than whole-sequence passes that do not fit in cache
         for t in reversed(order):
@@ -166,10 +166,10 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
             np.subtract(1, d[3], out=d[3])  # 1 - g^2
             for k, factor in enumerate((tanh_c[t], g, c_prev[t], i)):
                 d[k] *= factor
-            d[0] *= dh
-            d[1:] *= dc
+            into = da[t].reshape(batch, 4, n).transpose(1, 0, 2)  # the last factor writes da[t] itself
+            np.multiply(d[0], dh, out=into[0])
+            np.multiply(d[1:], dc, out=into[1:])
             dc *= f
-            np.copyto(da[t].reshape(batch, 4, n), d.transpose(1, 0, 2))
             np.matmul(da[t], w_hh.data, out=dh)
         dw_hh = da.reshape(-1, 4 * n).T @ _previous(hs, h0.data, reverse).reshape(-1, n)
         return _wrap(da), _wrap(dh), _wrap(dc), _wrap(dw_hh)
