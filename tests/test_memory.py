@@ -52,3 +52,9 @@ def test_configured_at_import_unless_opted_out(monkeypatch):
 def test_other_platforms_are_left_alone(monkeypatch):
     monkeypatch.setattr(memory.sys, "platform", "darwin")
     assert memory.keep_freed_memory() is False
+
+
+@pytest.mark.parametrize("limit", [-1, 2**31, 1.5, True])
+def test_a_limit_outside_a_c_int_is_refused(limit):
+    with pytest.raises(ValueError, match="keep_freed_memory: limit"):
+        memory.keep_freed_memory(limit)

@@ -24,13 +24,16 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's <malloc.h> parameter nu
 def keep_freed_memory(limit=512 * 2**20):
     """Serve allocations below ``limit`` bytes from the heap and keep up to ``limit`` bytes of freed memory
     for reuse. Returns True when glibc accepted both settings."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit < 2**31:
+        raise ValueError(f"keep_freed_memory: limit must be a number of bytes in [0, 2**31), got {limit!r} "
+                         "(mallopt takes a C int)")
     if not sys.platform.startswith("linux"):
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):  # not glibc (or no mallopt): nothing to tune
         return False
-    return bool(mallopt(_M_MMAP_THRESHOLD, int(limit))) and bool(mallopt(_M_TRIM_THRESHOLD, int(limit)))
+    return bool(mallopt(_M_MMAP_THRESHOLD, limit)) and bool(mallopt(_M_TRIM_THRESHOLD, limit))
 
 
 def _configure_from_environment():
