@@ -2,10 +2,11 @@
 
 Every op returns a fresh NumPy array, so a training step allocates and frees the same large arrays
 again and again (a CNN step: ~100 MB of activations, im2col windows and gradients). By default glibc's
-malloc gives every block over 32 MB its own ``mmap`` and returns it with ``munmap`` when freed, and
-trims its heap whenever more than 64 MB lie free at its top. Memory handed back is handed out again as
-new pages, and the kernel zero-fills each 4 KB page on its first touch: on our 2-core machine that
-page-fault work was a third of a CNN or LSTM training step (thousands of faults per step).
+malloc gives each block above a threshold (128 KB at first, raised as such blocks are freed, at most
+32 MB) its own ``mmap`` and returns it with ``munmap`` when freed, and trims its heap whenever more than
+twice that threshold lies free at its top. Memory handed back is handed out again as new pages, and the
+kernel zero-fills each 4 KB page on its first touch: on our 2-core machine that page-fault work was a
+third of a CNN or LSTM training step (thousands of faults per step).
 
 :func:`keep_freed_memory` asks glibc (``mallopt``) to serve blocks up to ``limit`` from its heap and to
 keep up to ``limit`` of freed memory for the next allocation. The price is that the process holds on
