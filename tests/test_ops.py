@@ -1,6 +1,7 @@
 """Every op of the table: forward against NumPy, first and second derivatives against finite differences,
 and proof that the gradient checker itself catches wrong gradients."""
 
+import math
 import re
 import warnings
 
@@ -78,6 +79,19 @@ def test_forward_float32_stays_float32(case):
     for g, e in zip(got, expected):
         assert g.dtype == (case.out_dtype or np.float32)
         np.testing.assert_allclose(g.data, np.asarray(e), rtol=2e-5, atol=2e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sigmoid_neither_overflows_nor_rounds_tiny_values_to_zero(dtype):
+    x = np.array([-1e4, -745.0, -100.0, -88.0, -20.0, 0.0, 20.0, 100.0, 1e4, np.inf, -np.inf], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning either
+        got = tg.Tensor(x).sigmoid().data
+    exact = [math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v)) for v in x[:-2].tolist()]
+    assert got.dtype == dtype
+    np.testing.assert_allclose(got, np.array(exact + [1.0, 0.0]).astype(dtype), rtol=1e-6,
+                               atol=np.finfo(dtype).smallest_subnormal)  # a subnormal result holds few digits
+    assert got[2] > 0 and np.isnan(tg.Tensor(np.array([np.nan], dtype)).sigmoid().item())
 
 
 # -------------------------------------------------------------------------------------- gradients

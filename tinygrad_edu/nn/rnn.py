@@ -83,8 +83,9 @@ def _gru_step(xw, state, w_hh, b_hh):
 def _sigmoid(x, out=None):
     """sigma(x) = 1 / (1 + e^-x) in NumPy, written into ``out`` when given (it may be ``x`` itself): four
     passes and no temporaries. For x below about -88 (float32) e^-x overflows to inf and the result is
-    1 / inf = 0, which is right, so the overflow warning is silenced. Measured 1.6x faster than
-    (1 + tanh(x / 2)) / 2 and many times faster than the exp/log form of the engine's sigmoid."""
+    1 / inf = 0, right to within a float32 subnormal, so the overflow warning is silenced. Measured 1.6x
+    faster than (1 + tanh(x / 2)) / 2 and 1.3-1.5x faster on a gate block than the engine's sigmoid, whose
+    seven passes keep subnormal results (which no gate needs)."""
     with np.errstate(over="ignore"):
         out = np.negative(x, out=out)
         np.exp(out, out=out)
