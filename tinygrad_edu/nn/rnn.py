@@ -126,19 +126,21 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
     steps, batch, n = xw.shape[0], h0.shape[0], h0.shape[-1]
     order = range(steps - 1, -1, -1) if reverse else range(steps)
     dtype = np.result_type(xw.data, h0.data, c0.data, w_hh.data)
-    # the gates are kept gate-major per step, (4, N, H): every gate is a contiguous block, which NumPy
-    # works on several times faster than on strided column slices of an (N, 4H) row
-    w = w_hh.data.T
+    # The gates are kept gate-major per step, (4, N, H): every gate is a contiguous block, which NumPy
+    # works on several times faster than on strided column slices of an (N, 4H) row. The recurrent
+    # products are computed transposed, W_hh h^T (4H, N) and W_hh^T da^T (H, N): with the long side
+    # first OpenBLAS runs them 20-25% faster, more than the small transposing copies cost.
     gates = np.empty((steps, 4, batch, n), dtype)  # o, i, f, g after their nonlinearities
     out = np.empty((steps + 1, batch, n), dtype)
     hs, cs, tanh_c = out[:steps], np.empty_like(out[:steps]), np.empty_like(out[:steps])
-    h, c, scratch, row = h0.data, c0.data, np.empty((batch, n), dtype), np.empty((batch, 4 * n), dtype)
+    h, c, scratch, rows = h0.data, c0.data, np.empty((batch, n), dtype), np.empty((4 * n, batch), dtype)
     for t in order:
-        np.matmul(h, w, out=row)
-        row += xw.data[t]
-        a, by_gate = gates[t], row.reshape(batch, 4, n).transpose(1, 0, 2)
-        _sigmoid(by_gate[:3], out=a[:3])  # reading the (N, 4H) row gate by gate
-        np.tanh(by_gate[3], out=a[3])
+        np.matmul(w_hh.data, h.T, out=rows)
+        a = gates[t]
+        np.copyto(a, rows.reshape(4, n, batch).transpose(0, 2, 1))
+        a += xw.data[t].reshape(batch, 4, n).transpose(1, 0, 2)
+        _sigmoid(a[:3], out=a[:3])
+        np.tanh(a[3], out=a[3])
         o, i, f, g = a
         c = np.multiply(f, c, out=cs[t])
         c += np.multiply(i, g, out=scratch)
@@ -152,6 +154,7 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
         da = np.empty((steps, batch, 4 * n), dtype)  # the layout of xw
         d = np.empty((4, batch, n), dtype)  # this step's da, gate-major
         dh, dc, scratch = np.zeros_like(h0.data), grad.data[steps].copy(), np.empty_like(h0.data)
+        dh_rows = np.empty((n, batch), dtype)  # W_hh^T da^T
         # per step, in place on small arrays: faster than whole-sequence passes that do not fit in cache
         for t in reversed(order):
             o, i, f, g = gates[t]
@@ -171,7 +174,8 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
             np.multiply(d[0], dh, out=into[0])
             np.multiply(d[1:], dc, out=into[1:])
             dc *= f
-            np.matmul(da[t], w_hh.data, out=dh)
+            np.matmul(w_hh.data.T, da[t].T, out=dh_rows)
+            np.copyto(dh, dh_rows.T)
         dw_hh = da.reshape(-1, 4 * n).T @ _previous(hs, h0.data, reverse).reshape(-1, n)
         return _wrap(da), _wrap(dh), _wrap(dc), _wrap(dw_hh)
 
