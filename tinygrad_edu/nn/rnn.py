@@ -134,11 +134,11 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
     out = np.empty((steps + 1, batch, n), dtype)
     hs, cs, tanh_c = out[:steps], np.empty_like(out[:steps]), np.empty_like(out[:steps])
     h, c, scratch, rows = h0.data, c0.data, np.empty((batch, n), dtype), np.empty((4 * n, batch), dtype)
+    rows_by_gate = rows.reshape(4, n, batch).transpose(0, 2, 1)  # views (4, N, H) of W_hh h^T and of xw
+    xw_by_gate = xw.data.reshape(steps, batch, 4, n).transpose(0, 2, 1, 3)
     for t in order:
         np.matmul(w_hh.data, h.T, out=rows)
-        a = gates[t]
-        np.copyto(a, rows.reshape(4, n, batch).transpose(0, 2, 1))
-        a += xw.data[t].reshape(batch, 4, n).transpose(1, 0, 2)
+        a = np.add(rows_by_gate, xw_by_gate[t], out=gates[t])
         _sigmoid(a[:3], out=a[:3])
         np.tanh(a[3], out=a[3])
         o, i, f, g = a
@@ -153,12 +153,12 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
         c_prev = _previous(cs, c0.data, reverse)
         da = np.empty((steps, batch, 4 * n), dtype)  # the layout of xw
         d = np.empty((4, batch, n), dtype)  # this step's da, gate-major
-        dh, dc, scratch = np.zeros_like(h0.data), grad.data[steps].copy(), np.empty_like(h0.data)
-        dh_rows = np.empty((n, batch), dtype)  # W_hh^T da^T
+        dh, dc, scratch = np.empty_like(h0.data), grad.data[steps].copy(), np.empty_like(h0.data)
+        dh_rows = np.zeros((n, batch), dtype)  # W_hh^T da^T: the gradient sent back to the previous h
         # per step, in place on small arrays: faster than whole-sequence passes that do not fit in cache
         for t in reversed(order):
             o, i, f, g = gates[t]
-            dh += grad.data[t]
+            np.add(dh_rows.T, grad.data[t], out=dh)  # all that reaches h_t: from step t + 1 and the output
             np.multiply(tanh_c[t], tanh_c[t], out=scratch)
             np.subtract(1, scratch, out=scratch)
             scratch *= o
@@ -175,9 +175,8 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
             np.multiply(d[1:], dc, out=into[1:])
             dc *= f
             np.matmul(w_hh.data.T, da[t].T, out=dh_rows)
-            np.copyto(dh, dh_rows.T)
         dw_hh = da.reshape(-1, 4 * n).T @ _previous(hs, h0.data, reverse).reshape(-1, n)
-        return _wrap(da), _wrap(dh), _wrap(dc), _wrap(dw_hh)
+        return _wrap(da), _wrap(np.ascontiguousarray(dh_rows.T)), _wrap(dc), _wrap(dw_hh)
 
     return make_op("lstm_layer", out, (xw, h0, c0, w_hh), backward)
 
