@@ -129,7 +129,7 @@ def _lstm_layer(xw, h0, c0, w_hh, reverse):
     # The gates are kept gate-major per step, (4, N, H): every gate is a contiguous block, which NumPy
     # works on several times faster than on strided column slices of an (N, 4H) row. The recurrent
     # products are computed transposed, W_hh h^T (4H, N) and W_hh^T da^T (H, N): with the long side
-    # first OpenBLAS runs them 20-25% faster, and the adds that follow read them transposed for free.
+    # first OpenBLAS runs them 20-25% faster, and the adds that follow read them transposed at little cost.
     gates = np.empty((steps, 4, batch, n), dtype)  # o, i, f, g after their nonlinearities
     out = np.empty((steps + 1, batch, n), dtype)
     hs, cs, tanh_c = out[:steps], np.empty_like(out[:steps]), np.empty_like(out[:steps])
