@@ -25,7 +25,8 @@ _REALLOCATE = textwrap.dedent("""
 
 
 def _faults(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in ("TINYGRAD_EDU_KEEP_MEMORY",)} | env
+    ours = ("TINYGRAD_EDU_KEEP_MEMORY", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")  # set only by env
+    environment = {k: v for k, v in os.environ.items() if k not in ours} | env
     result = subprocess.run([sys.executable, "-c", _REALLOCATE], capture_output=True, text=True, env=environment,
                             check=True)
     return int(result.stdout)
