@@ -69,6 +69,46 @@ def test_conv2d_naive_loop_reference():
     np.testing.assert_allclose(C.conv2d(Tensor(x), Tensor(w), stride=s, padding=p, dilation=d).data, ref, atol=1e-12)
 
 
+def _conv_by_offsets(x, w, stride, padding, dilation, groups):
+    """Reference convolution from the definition, a sum over kernel offsets and groups of strided slices."""
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    xp = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    o, cg, kh, kw = w.shape
+    ho, wo = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1, (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    out = np.zeros((x.shape[0], o, ho, wo))
+    og = o // groups
+    for g in range(groups):
+        for i in range(kh):
+            for j in range(kw):
+                rows = slice(i * dh, i * dh + sh * (ho - 1) + 1, sh)
+                part = xp[:, g * cg:(g + 1) * cg, rows, j * dw:j * dw + sw * (wo - 1) + 1:sw]
+                out[:, g * og:(g + 1) * og] += np.einsum("nchw,oc->nohw", part, w[g * og:(g + 1) * og, :, i, j])
+    return out
+
+
+@pytest.mark.parametrize("seed", range(16))
+def test_conv2d_random_geometries_against_the_definition(seed):
+    """Random strides (also ones that do not divide the padded width), dilations, paddings, kernels and
+    groups. Forward against the definition; both gradients through the adjoint identities
+    <G, conv(x', W)> = <dL/dx, x'> and <G, conv(x, W')> = <dL/dW, W'> (the convolution is linear in each)."""
+    r = np.random.default_rng(seed)
+    (kh, kw), (sh, sw), (dh, dw), (ph, pw) = (tuple(int(v) for v in r.integers(lo, hi, 2))
+                                              for lo, hi in ((1, 4), (1, 4), (1, 3), (0, 3)))
+    groups = int(r.choice([1, 2]))
+    h, w = int(dh * (kh - 1) + r.integers(1, 8)), int(dw * (kw - 1) + r.integers(1, 8))
+    kw_ = dict(stride=(sh, sw), padding=(ph, pw), dilation=(dh, dw), groups=groups)
+    x, weight = r.standard_normal((2, 2 * groups, h, w)), r.standard_normal((3 * groups, 2, kh, kw))
+    tx, tw = Tensor(x, requires_grad=True), Tensor(weight, requires_grad=True)
+    out = C.conv2d(tx, tw, **kw_)
+    geometry = ((sh, sw), (ph, pw), (dh, dw), groups)
+    np.testing.assert_allclose(out.data, _conv_by_offsets(x, weight, *geometry), atol=1e-12)
+    g = r.standard_normal(out.shape)
+    out.backward(Tensor(g))
+    x2, w2 = r.standard_normal(x.shape), r.standard_normal(weight.shape)
+    assert np.isclose(np.sum(g * _conv_by_offsets(x2, weight, *geometry)), np.sum(tx.grad.data * x2))
+    assert np.isclose(np.sum(g * _conv_by_offsets(x, w2, *geometry)), np.sum(tw.grad.data * w2))
+
+
 @pytest.mark.parametrize("xs, ws, kw", CONV_CASES)
 def test_conv2d_gradgradcheck(xs, ws, kw):
     """The three convolution primitives (forward, input gradient, weight gradient) differentiate into each

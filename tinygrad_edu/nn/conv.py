@@ -6,29 +6,35 @@ A 2-D convolution slides a (C, kh, kw) filter over an (N, C, H, W) input. Writte
 six nested loops (batch, output channel, output row, output column, and the filter's kh x kw). im2col
 turns it into a single matrix product:
 
-1. **Unfold.** Copy every (C, kh, kw) window of the (padded) input into one row of a matrix::
+1. **Unfold.** Copy every (C, kh, kw) window of the (padded) input into one column of a matrix::
 
-       x (N, C, H, W)  --unfold-->  patches (N, H_out, W_out, kh, kw, C)  ==  cols (N*L, kh*kw*C)
+       x (N, C, H, W)  --unfold-->  cols (C, kh, kw, N, H_out, Wq)  ==  (C*kh*kw, N*H_out*Wq)
 
-   with L = H_out * W_out windows per image and H_out = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1
-   (the same for W_out). NumPy's ``sliding_window_view`` presents all windows of the padded input as a
-   strided *view* (window (r, c), offset (i, j) is xpad[:, r*s + i*d, c*s + j*d, :], nothing copied);
-   one copy turns that view into cols. Channels are the innermost axis (the input is copied
-   channels-last once), so the copy moves contiguous runs of C values.
+   Row (c, i, j) of cols holds what kernel offset (i, j) of channel c sees in every window; column
+   (n, r, q) is one window. H_out = (H + pad_top + pad_bottom - d*(kh-1) - 1) // s + 1 (the same for
+   W_out). How the copy is laid out:
 
-2. **Multiply.** The filters (O, C, kh, kw), permuted to (O, kh, kw, C) to match, flatten to a
-   (O, kh*kw*C) matrix W, and::
+   - The padded input is flattened once, per channel and image, with its rows P apart: flat (C, N, size).
+     Window (r, q), kernel offset (i, j), reads flat[(r*s_h + i*d_h)*P + q*s_w + j*d_w]: for a fixed
+     offset that is a strided *view* of flat, and copying the kh*kw views gives cols.
+   - Windows are taken on a grid of Wq = ceil(padded width / s_w) >= W_out columns per output row,
+     with P = Wq*s_w. With stride 1 (the usual case) P = Wq, so one offset's H_out x Wq windows are one
+     contiguous run of flat, copied (and in the backward pass added) in long runs. The grid's columns
+     past W_out are windows that wrap into the next row: a few percent more arithmetic, dropped.
 
-       out (N*L, O) = cols (N*L, kh*kw*C) @ W.T (kh*kw*C, O)      (+ bias)
+2. **Multiply.** The filters (O, C, kh, kw) are already a (O, C*kh*kw) matrix W, and one product
+   covers every image::
 
-   then reshape to (N, H_out, W_out, O) and move channels forward: (N, O, H_out, W_out).
+       out (O, N*H_out*Wq) = W (O, C*kh*kw) @ cols (C*kh*kw, N*H_out*Wq)      (+ bias)
 
-3. **Backward.** dL/dW = G^T cols, one more matrix product with the saved cols. dL/dcols = G W would be
-   as big as cols; instead dL/dx is built directly, one kernel offset (i, j) at a time: the product
-   G (N*L, O) @ W[:, :, i, j] (O, C) is added onto the input positions that offset saw (col2im fused
-   with the product; overlapping windows add up, as they must). Convolution, its input gradient (the
-   "transposed convolution") and its weight gradient are three primitives, and each one's derivative
-   is made of the other two, so convolutions differentiate to any order.
+   then the grid's extra columns are dropped and the batch axis moved in front: (N, O, H_out, W_out).
+
+3. **Backward.** With G, the output gradient, moved onto the grid (O, N*H_out*Wq), zeros in the extra
+   columns: dL/dW = G @ cols^T, one more matrix product with the saved cols, and dL/dx = col2im(W^T @ G):
+   the windows' gradient (C*kh*kw, N*H_out*Wq) is added back, one kernel offset at a time, into that
+   offset's view of a zero flattened input; overlapping windows add up, as they must. Convolution, its
+   input gradient (the "transposed convolution") and its weight gradient are three primitives, and each
+   one's derivative is made of the other two, so convolutions differentiate to any order.
 
 ``groups`` splits the C input channels into G groups of C/G and the O filters into G groups of O/G;
 each group is its own im2col product, done as one batched matmul over a leading G dimension.
@@ -43,7 +49,6 @@ import numbers
 from typing import NamedTuple
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from ..engine.ops import pad
 from ..engine.random import generator
@@ -71,12 +76,6 @@ def _out_size(size, k, d, lo, hi, s):
     return (size + lo + hi - d * (k - 1) - 1) // s + 1
 
 
-def _offset_slices(i, j, dilation, stride, out_hw):
-    """The strided slice of the padded input that kernel offset (i, j) sees across all windows."""
-    (dh, dw), (sh, sw), (ho, wo) = dilation, stride, out_hw
-    return (slice(i * dh, i * dh + sh * (ho - 1) + 1, sh), slice(j * dw, j * dw + sw * (wo - 1) + 1, sw))
-
-
 def _check_4d(x, name, what="(N, C, H, W)"):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
@@ -93,121 +92,147 @@ def _check_fits(name, hw, kernel, dilation, pads):
                            f"input of size ({h + t + b}, {w + left + r})")
 
 
-# ------------------------------------------------------------------- windows, in NumPy
-def _windows(x, kernel, dilation, pads, stride, value=0.0):
-    """im2col on an array: (N, C, H, W) -> a fresh (N, H_out, W_out, kh, kw, C) array of every window of
-    ``x`` padded by ``pads`` = (top, bottom, left, right) with ``value``. ``sliding_window_view`` gives
-    all windows as a strided *view* of the padded input (no copy, overlapping windows share memory);
-    one copy then lays them out as rows of the cols matrix."""
-    n, c, h, w = x.shape
-    (kh, kw), (dh, dw), (sh, sw), (t, b, left, r) = kernel, dilation, stride, pads
-    ho, wo = _out_size(h, kh, dh, t, b, sh), _out_size(w, kw, dw, left, r, sw)
-    xp = np.full((n, h + t + b, w + left + r, c), value, dtype=x.dtype)  # channels last: C is innermost
-    xp[:, t:t + h, left:left + w, :] = x.transpose(0, 2, 3, 1)
-    view = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(1, 2))  # (N, ., ., C, eh, ew)
-    view = view[:, :sh * (ho - 1) + 1:sh, :sw * (wo - 1) + 1:sw, :, ::dh, ::dw]  # stride and dilation
-    return np.ascontiguousarray(view.transpose(0, 1, 2, 4, 5, 3))
-
-
-def _add_windows(piece, shape, dtype, kernel, dilation, pads, stride, out_hw):
-    """col2im on arrays: start from zeros of the padded (N, H + pads, W + pads, C) and, for each kernel
-    offset (i, j), add ``piece(i, j)`` (N, H_out, W_out, C) onto the strided slice that offset sees;
-    overlapping windows add up. Returns the unpadded sum as (N, C, H, W)."""
-    n, c, h, w = shape
-    (t, b, left, r) = pads
-    acc = np.zeros((n, h + t + b, w + left + r, c), dtype=dtype)
-    for i in range(kernel[0]):
-        for j in range(kernel[1]):
-            rows, columns = _offset_slices(i, j, dilation, stride, out_hw)
-            acc[:, rows, columns, :] += piece(i, j)
-    return np.ascontiguousarray(acc[:, t:t + h, left:left + w, :].transpose(0, 3, 1, 2))
-
-
-# ------------------------------------------------------------------- the adjoint primitive pair
-def _patches(x, kernel, dilation, pads, stride, value=0.0):
-    """im2col as an op: (N, C, H, W) -> (N, H_out, W_out, kh, kw, C), see :func:`_windows`.
-    Backward: :func:`_unpatches` (col2im) of the gradient; padding positions get none."""
-    cols = _windows(x.data, kernel, dilation, pads, stride, value)
-
-    def backward(g, out):
-        return (_unpatches(g, x.shape[2:], kernel, dilation, pads, stride),)
-
-    return make_op("unfold", cols, (x,), backward)
-
-
-def _unpatches(cols, hw, kernel, dilation, pads, stride):
-    """col2im as an op, the adjoint of :func:`_patches`: (N, H_out, W_out, kh, kw, C) -> (N, C, H, W),
-    adding each window back where it came from. Backward: :func:`_patches` of the gradient."""
-    n, ho, wo, kh, kw, c = cols.shape
-    by_offset = np.ascontiguousarray(cols.data.transpose(3, 4, 0, 1, 2, 5))  # contiguous (N, H_out, W_out, C) blocks
-    data = _add_windows(lambda i, j: by_offset[i, j], (n, c, *hw), cols.dtype, kernel, dilation, pads, stride, (ho, wo))
-
-    def backward(g, out):
-        return (_patches(g, kernel, dilation, pads, stride),)
-
-    return make_op("fold", data, (cols,), backward)
-
-
-# ------------------------------------------------- convolution: three primitives, each the others' derivative
+# ------------------------------------------------------------------- the window grid, in NumPy
 class _Geometry(NamedTuple):
     kernel: tuple
     dilation: tuple
     pads: tuple  # (top, bottom, left, right)
     stride: tuple
-    groups: int
+    groups: int = 1
 
 
-def _grouped_cols(cols, groups):
-    """(N, H_out, W_out, kh, kw, C) windows -> (N, G, L, kh*kw*C/G), L = H_out*W_out (a view when G = 1)."""
-    n, ho, wo, kh, kw, c = cols.shape
-    grouped = cols.reshape(n, ho * wo, kh * kw, groups, c // groups).transpose(0, 3, 1, 2, 4)
-    return grouped.reshape(n, groups, ho * wo, -1)
+class _Grid(NamedTuple):
+    """Where one geometry's windows lie in the flattened padded input (see the module docstring)."""
+    out_hw: tuple  # (H_out, W_out)
+    wq: int  # grid columns per output row, Wq = ceil(W_padded / s_w) >= W_out
+    pitch: int  # P = Wq * s_w >= W_padded: the distance between padded rows in the flattened input
+    size: int  # length of the flattened input, with room for the last windows' reads
 
 
-def _grouped_weight(weight, groups):
-    """(O, C/G, kh, kw) filters -> (G, O/G, kh*kw*C/G), columns ordered like the columns of the windows."""
-    o, cg, kh, kw = weight.shape
-    return weight.reshape(groups, o // groups, cg, kh, kw).transpose(0, 1, 3, 4, 2).reshape(groups, o // groups, -1)
+def _grid(hw, geo):
+    """The :class:`_Grid` of an (H, W) input under geometry ``geo``."""
+    (h, w), (kh, kw), (dh, dw), (t, b, left, r), (sh, sw) = hw, geo.kernel, geo.dilation, geo.pads, geo.stride
+    ho, wo = _out_size(h, kh, dh, t, b, sh), _out_size(w, kw, dw, left, r, sw)
+    wq = -(-(w + left + r) // sw)
+    pitch = wq * sw
+    return _Grid((ho, wo), wq, pitch, max((h + t + b) * pitch, (kh - 1) * dh * pitch + (kw - 1) * dw + ho * sh * pitch))
 
 
+def _offset_view(flat, i, j, geo, grid):
+    """The (C, N, H_out, Wq) values that kernel offset (i, j) sees in a flattened padded input (C, N, size):
+    grid position (r, q) reads flat[(r*s_h + i*d_h)*P + q*s_w + j*d_w]. A view, for reading or adding."""
+    (dh, dw), (sh, sw), (ho, _), wq, pitch = geo.dilation, geo.stride, grid.out_hw, grid.wq, grid.pitch
+    start = i * dh * pitch + j * dw
+    c, n, _ = flat.shape
+    return flat[:, :, start:start + ho * sh * pitch].reshape(c, n, ho, sh * pitch)[..., :wq * sw:sw]
+
+
+def _interior(flat, hw, geo, grid):
+    """The unpadded (C, N, H, W) input inside a flattened padded one (C, N, size): a view."""
+    (h, w), (t, b, left, _) = hw, geo.pads
+    c, n, _ = flat.shape
+    return flat[:, :, :(h + t + b) * grid.pitch].reshape(c, n, h + t + b, grid.pitch)[:, :, t:t + h, left:left + w]
+
+
+def _windows(x, geo, value=0.0):
+    """im2col on an array: (N, C, H, W) -> (C, kh, kw, N, H_out, Wq), every window of ``x`` padded by
+    ``geo.pads`` with ``value``: the input is flattened once into (C, N, size) with rows P apart, then
+    each kernel offset's view of it is copied out (with stride 1, one contiguous run per image)."""
+    n, c, h, w = x.shape
+    grid = _grid((h, w), geo)
+    flat = np.full((c, n, grid.size), value, dtype=x.dtype)
+    _interior(flat, (h, w), geo, grid)[...] = x.transpose(1, 0, 2, 3)
+    cols = np.empty((c, *geo.kernel, n, grid.out_hw[0], grid.wq), dtype=x.dtype)
+    for i in range(geo.kernel[0]):
+        for j in range(geo.kernel[1]):
+            cols[:, i, j] = _offset_view(flat, i, j, geo, grid)
+    return cols
+
+
+def _add_windows(cols, hw, geo):
+    """col2im on arrays, the adjoint of :func:`_windows`: (C, kh, kw, N, H_out, Wq) -> (N, C, H, W).
+    Start from a zero flattened padded input and add each kernel offset's windows back into that
+    offset's view of it; overlapping windows add up, and the grid's columns past W_out must be zero
+    (they land in padding or the next row). Returns the unpadded sum."""
+    grid = _grid(hw, geo)
+    acc = np.zeros((cols.shape[0], cols.shape[3], grid.size), dtype=cols.dtype)
+    for i in range(geo.kernel[0]):
+        for j in range(geo.kernel[1]):
+            _offset_view(acc, i, j, geo, grid)[...] += cols[:, i, j]
+    return np.ascontiguousarray(_interior(acc, hw, geo, grid).transpose(1, 0, 2, 3))
+
+
+def _to_grid(a, wq):
+    """(N, ..., H_out, W_out) -> (..., N, H_out, Wq): the batch axis moved in front of the rows and
+    zero columns appended, the layout of :func:`_windows`."""
+    grid = np.zeros((*a.shape[1:-2], a.shape[0], a.shape[-2], wq), dtype=a.dtype)
+    grid[..., :a.shape[-1]] = np.moveaxis(a, 0, -3)
+    return grid
+
+
+def _from_grid(a, wo):
+    """The inverse of :func:`_to_grid`: (..., N, H_out, Wq) -> (N, ..., H_out, W_out)."""
+    return np.ascontiguousarray(np.moveaxis(a[..., :wo], -3, 0))
+
+
+# ------------------------------------------------------------------- the adjoint primitive pair
+def _patches(x, geo, value=0.0):
+    """im2col as an op: (N, C, H, W) -> (N, C, kh, kw, H_out, W_out), see :func:`_windows`.
+    Backward: :func:`_unpatches` (col2im) of the gradient; padding positions get none."""
+    grid = _grid(x.shape[2:], geo)
+
+    def backward(g, out):
+        return (_unpatches(g, x.shape[2:], geo),)
+
+    return make_op("unfold", _from_grid(_windows(x.data, geo, value), grid.out_hw[1]), (x,), backward)
+
+
+def _unpatches(cols, hw, geo):
+    """col2im as an op, the adjoint of :func:`_patches`: (N, C, kh, kw, H_out, W_out) -> (N, C, H, W),
+    adding each window back where it came from. Backward: :func:`_patches` of the gradient."""
+    def backward(g, out):
+        return (_patches(g, geo),)
+
+    data = _add_windows(_to_grid(cols.data, _grid(hw, geo).wq), hw, geo)
+    return make_op("fold", data, (cols,), backward)
+
+
+# ------------------------------------------------- convolution: three primitives, each the others' derivative
 def _conv(x, weight, bias, geo):
     """y = conv(x, W) + b: (N, C, H, W), (O, C/G, kh, kw), (O,) or None -> (N, O, H_out, W_out), as im2col
-    and a matrix product per image and group:   Y (O/G, L) = W (O/G, kh*kw*C/G) @ cols^T (kh*kw*C/G, L),
-    which is already the (N, O, H_out, W_out) layout.
+    and one matrix product per group over all images' windows:
+        Y (O/G, N*H_out*Wq) = W (O/G, C/G*kh*kw) @ cols (C/G*kh*kw, N*H_out*Wq)
+    then the grid's columns past W_out dropped and the batch axis moved to the front.
     Backward: dL/dx = _conv_input_grad(G, W) (the transposed convolution), dL/dW = _conv_weight_grad(x, G),
     dL/db = G summed over batch and positions."""
-    cols = _windows(x.data, geo.kernel, geo.dilation, geo.pads, geo.stride)
-    n, ho, wo = cols.shape[:3]
-    y = np.matmul(_grouped_weight(weight.data, geo.groups), _grouped_cols(cols, geo.groups).swapaxes(-1, -2))
-    data = y.reshape(n, -1, ho, wo)  # (N, G, O/G, L) -> (N, O, H_out, W_out)
+    cols = _windows(x.data, geo)  # (C, kh, kw, N, H_out, Wq)
+    (_, wo), (o, n, ho, wq) = _grid(x.shape[2:], geo).out_hw, (weight.shape[0], x.shape[0], *cols.shape[-2:])
+    y = np.matmul(weight.data.reshape(geo.groups, o // geo.groups, -1), cols.reshape(geo.groups, -1, n * ho * wq))
+    data = _from_grid(y.reshape(o, n, ho, wq), wo)
     if bias is not None:
         data += bias.data[:, None, None]
 
     def backward(g, out):
-        return (_conv_input_grad(g, weight, x.shape, geo) if x.requires_grad else None,
-                _conv_weight_grad(x, g, geo, cols) if weight.requires_grad else None,
+        g_grid = _to_grid(g.data, wq)  # (O, N, H_out, Wq), shared by both products
+        return (_conv_input_grad(g, weight, x.shape, geo, g_grid) if x.requires_grad else None,
+                _conv_weight_grad(x, g, geo, cols, g_grid) if weight.requires_grad else None,
                 g.sum((0, 2, 3)) if bias is not None and bias.requires_grad else None)
 
     return make_op("conv2d", data, (x, weight) if bias is None else (x, weight, bias), backward)
 
 
-def _conv_input_grad(g, weight, x_shape, geo):
-    """dL/dx = col2im(G W), the transposed convolution of G, without materializing the (M, kh*kw*C)
-    matrix G W: for each kernel offset (i, j) the product G (M, O) @ W[:, :, i, j] (O, C) is added
-    straight onto the input positions that offset sees.
+def _conv_input_grad(g, weight, x_shape, geo, g_grid=None):
+    """dL/dx = col2im(W^T G), the transposed convolution of G: per group the windows' gradient
+    dcols (C/G*kh*kw, N*H_out*Wq) = W^T (C/G*kh*kw, O/G) @ G (O/G, N*H_out*Wq), G on the grid (zero
+    past column W_out), each window's values then added back where the window came from.
+    ``g_grid``: G already on the grid, if the caller has it.
     Backward (upstream H, shaped like x): d/dG = conv(H, W), d/dW = _conv_weight_grad(H, G)."""
-    n, o, ho, wo = g.shape
-    # channels last, (G, M, O/G): each piece is then one (M, O/G) @ (O/G, C/G) product per group
-    grad = np.ascontiguousarray(g.data.transpose(0, 2, 3, 1)).reshape(-1, geo.groups, o // geo.groups).swapaxes(0, 1)
-    per_offset = weight.data.reshape(geo.groups, o // geo.groups, -1, *geo.kernel)  # (G, O/G, C/G, kh, kw)
-    per_offset = np.ascontiguousarray(per_offset.transpose(3, 4, 0, 1, 2))  # (kh, kw, G, O/G, C/G), for BLAS
-    buffer = np.empty((geo.groups, n * ho * wo, per_offset.shape[-1]), dtype=g.dtype)
-
-    def piece(i, j):
-        np.matmul(grad, per_offset[i, j], out=buffer)  # (G, M, C/G)
-        return buffer.transpose(1, 0, 2).reshape(n, ho, wo, -1)
-
-    data = _add_windows(piece, x_shape, g.dtype, geo.kernel, geo.dilation, geo.pads, geo.stride, (ho, wo))
+    c, o, (kh, kw) = x_shape[1], weight.shape[0], geo.kernel
+    if g_grid is None:
+        g_grid = _to_grid(g.data, _grid(x_shape[2:], geo).wq)  # (O, N, H_out, Wq)
+    w_t = weight.data.reshape(geo.groups, o // geo.groups, -1).swapaxes(1, 2)  # (G, C/G*kh*kw, O/G)
+    dcols = np.matmul(w_t, g_grid.reshape(geo.groups, o // geo.groups, -1))
+    data = _add_windows(dcols.reshape(c, kh, kw, *g_grid.shape[1:]), x_shape[2:], geo)
 
     def backward(h, out):
         return (_conv(h, weight, None, geo) if g.requires_grad else None,
@@ -216,16 +241,19 @@ def _conv_input_grad(g, weight, x_shape, geo):
     return make_op("conv2d_input_grad", data, (g, weight), backward)
 
 
-def _conv_weight_grad(x, g, geo, cols=None):
-    """dL/dW = sum over images of G (O/G, L) @ cols (L, kh*kw*C/G) per group, reshaped to W's
-    (O, C/G, kh, kw). ``cols``: the windows of x if the forward pass kept them.
+def _conv_weight_grad(x, g, geo, cols=None, g_grid=None):
+    """dL/dW = G (O/G, N*H_out*Wq) @ cols^T (N*H_out*Wq, C/G*kh*kw) per group, G on the grid (its zero
+    columns drop the grid's extra windows), reshaped to W's (O, C/G, kh, kw). ``cols``, ``g_grid``: the
+    windows of x and G on the grid, if the caller has them.
     Backward (upstream H, shaped like W): d/dx = _conv_input_grad(G, H), d/dG = conv(x, H)."""
     if cols is None:
-        cols = _windows(x.data, geo.kernel, geo.dilation, geo.pads, geo.stride)
-    o, kh, kw, cg = g.shape[1], *geo.kernel, x.shape[1] // geo.groups
-    n, ho, wo = cols.shape[:3]
-    dw = np.matmul(g.data.reshape(n, geo.groups, o // geo.groups, ho * wo), _grouped_cols(cols, geo.groups)).sum(0)
-    data = np.ascontiguousarray(dw.reshape(o, kh, kw, cg).transpose(0, 3, 1, 2))
+        cols = _windows(x.data, geo)
+    if g_grid is None:
+        g_grid = _to_grid(g.data, cols.shape[-1])
+    o, groups = g.shape[1], geo.groups
+    g_grid = g_grid.reshape(groups, o // groups, -1)
+    dw = np.matmul(g_grid, cols.reshape(groups, -1, g_grid.shape[-1]).swapaxes(1, 2))
+    data = dw.reshape(o, x.shape[1] // groups, *geo.kernel)
 
     def backward(h, out):
         return (_conv_input_grad(g, h, x.shape, geo) if x.requires_grad else None,
@@ -243,9 +271,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                                          (dilation, "dilation"), (padding, "padding"), (stride, "stride")))
     pads = (padding[0], padding[0], padding[1], padding[1])
     _check_fits("unfold", input.shape[2:], kernel, dilation, pads)
-    p = _patches(input, kernel, dilation, pads, stride)
-    n, ho, wo, kh, kw, c = p.shape
-    return p.permute(0, 5, 3, 4, 1, 2).reshape(n, c * kh * kw, ho * wo)
+    p = _patches(input, _Geometry(kernel, dilation, pads, stride))  # (N, C, kh, kw, H_out, W_out)
+    return p.reshape(p.shape[0], -1, p.shape[4] * p.shape[5])
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -264,8 +291,8 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if ckk % (kh * kw) or length != ho * wo:
         raise RuntimeError(f"fold: input of shape {input.shape} does not fit kernel {kernel} and output size "
                            f"{(h, w)}: expected (N, C*{kh * kw}, {ho * wo})")
-    cols = input.reshape(n, ckk // (kh * kw), kh, kw, ho, wo).permute(0, 4, 5, 2, 3, 1)
-    return _unpatches(cols, (h, w), kernel, dilation, pads, stride)
+    cols = input.reshape(n, ckk // (kh * kw), kh, kw, ho, wo)
+    return _unpatches(cols, (h, w), _Geometry(kernel, dilation, pads, stride))
 
 
 # ---------------------------------------------------------------------------------- convolution
@@ -358,7 +385,7 @@ def _pool_windows(x, kernel, dilation, pads, stride, out_hw, value=0.0):
     im2col's copies; otherwise :func:`_patches`."""
     (kh, kw), (ho, wo) = kernel, out_hw
     if tuple(stride) != tuple(kernel) or tuple(dilation) != (1, 1) or any(pads):
-        return _patches(x, kernel, dilation, pads, stride, value).permute(0, 5, 1, 2, 3, 4)
+        return _patches(x, _Geometry(kernel, dilation, pads, stride), value).permute(0, 1, 4, 5, 2, 3)
     if x.shape[2:] != (ho * kh, wo * kw):
         x = x[:, :, :ho * kh, :wo * kw]  # the rows and columns no window reaches
     return x.reshape(x.shape[0], x.shape[1], ho, kh, wo, kw).permute(0, 1, 2, 4, 3, 5)
