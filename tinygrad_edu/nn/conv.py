@@ -170,9 +170,11 @@ def _to_grid(a, wq):
     return grid
 
 
-def _from_grid(a, wo):
-    """The inverse of :func:`_to_grid`: (..., N, H_out, Wq) -> (N, ..., H_out, W_out)."""
-    return np.ascontiguousarray(np.moveaxis(a[..., :wo], -3, 0))
+def _from_grid(a, wo, shift=0):
+    """The inverse of :func:`_to_grid`: (..., N, H_out, Wq) -> (N, ..., H_out, W_out), plus ``shift``
+    (a bias, broadcast against the result) added in the same pass."""
+    moved = np.moveaxis(a[..., :wo], -3, 0)
+    return np.add(moved, shift, out=np.empty(moved.shape, dtype=a.dtype))
 
 
 # ------------------------------------------------------------------- the adjoint primitive pair
@@ -208,9 +210,7 @@ def _conv(x, weight, bias, geo):
     cols = _windows(x.data, geo)  # (C, kh, kw, N, H_out, Wq)
     (_, wo), (o, n, ho, wq) = _grid(x.shape[2:], geo).out_hw, (weight.shape[0], x.shape[0], *cols.shape[-2:])
     y = np.matmul(weight.data.reshape(geo.groups, o // geo.groups, -1), cols.reshape(geo.groups, -1, n * ho * wq))
-    data = _from_grid(y.reshape(o, n, ho, wq), wo)
-    if bias is not None:
-        data += bias.data[:, None, None]
+    data = _from_grid(y.reshape(o, n, ho, wq), wo, 0 if bias is None else bias.data[:, None, None])
 
     def backward(g, out):
         g_grid = _to_grid(g.data, wq)  # (O, N, H_out, Wq), shared by both products
