@@ -233,6 +233,12 @@ def test_sinusoidal_positional_encoding_closed_form():
     batch_first = nn.PositionalEncoding(d, dropout=0.0, max_len=10, batch_first=True)
     np.testing.assert_allclose(batch_first(tg.Tensor(x.transpose(1, 0, 2))).data, out.transpose(1, 0, 2))
     assert "pe" not in pe.state_dict()
+    later = pe(tg.Tensor(x[1:3]), start=5).data  # positions 5 and 6, as a step-by-step decoder needs them
+    for t in (5, 6):
+        angle = t / 10000 ** (np.arange(0, d, 2) / d)  # the closed form, broadcast over the batch
+        added = later[t - 5] - x[t - 4]
+        np.testing.assert_allclose(added[:, 0::2], np.sin(angle)[None].repeat(2, 0), atol=1e-6)
+        np.testing.assert_allclose(added[:, 1::2], np.cos(angle)[None].repeat(2, 0), atol=1e-6)
     odd = nn.PositionalEncoding(5, dropout=0.0, max_len=3)
     np.testing.assert_allclose(odd.pe.data[2, 4], math.sin(2 / 10000 ** (4 / 5)), atol=1e-6)
 
@@ -290,8 +296,10 @@ def test_error_messages():
     with pytest.raises(ValueError, match=r"feature size of src and tgt must equal d_model=8, got shapes \(5, 2, 6\)"):
         model(tg.Tensor(np.zeros((5, 2, 6))), tg.Tensor(np.zeros((3, 2, 8))))
     pe = nn.PositionalEncoding(8, max_len=4)
-    with pytest.raises(ValueError, match=r"sequence of length 5 is longer than max_len=4 \(input shape \(5, 1, 8\)\)"):
+    with pytest.raises(ValueError, match=r"a sequence of length 5 does not fit max_len=4 \(input shape \(5, 1, 8\)\)"):
         pe(tg.Tensor(np.zeros((5, 1, 8), dtype=np.float32)))
+    with pytest.raises(ValueError, match=r"positions 3..4 do not fit max_len=4 \(input shape \(2, 1, 8\)\)"):
+        pe(tg.Tensor(np.zeros((2, 1, 8), dtype=np.float32)), start=3)
     with pytest.raises(ValueError, match=r"expected input \(T, N, d_model\) with d_model=8, got shape \(3, 1, 6\)"):
         pe(tg.Tensor(np.zeros((3, 1, 6), dtype=np.float32)))
 

@@ -72,9 +72,8 @@ class Seq2SeqTransformer(Module):
     # ------------------------------------------------------------------------------------ training
     def _embed_target(self, tgt, start=0):
         """Target embeddings for positions start, start + 1, ...: the step-by-step decoder needs the
-        position vector of step t alone, so the table is indexed here rather than from 0 each call."""
-        x = self.tgt_embed(tgt)
-        return self.positional.dropout(x + self.positional.pe[start:start + x.shape[1]])
+        position vector of step t alone."""
+        return self.positional(self.tgt_embed(tgt), start)
 
     def encode(self, src):
         """memory (B, S, d_model) for source ids (B, S), and the source padding mask (B, S) (True at PAD)."""

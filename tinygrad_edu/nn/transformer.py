@@ -314,18 +314,20 @@ class Transformer(Module):
 
 # --------------------------------------------------------------------------------- positions
 class _Positions(Module):
-    """Adds a (max_len, d_model) table of position vectors to (T, N, E) or (N, T, E) input, then dropout."""
+    """Adds a (max_len, d_model) table of position vectors to (T, N, E) or (N, T, E) input, then dropout.
+    ``start``: the position of the first step (a decoder fed one step at a time passes t)."""
 
-    def _add(self, x, table):
+    def _add(self, x, table, start):
         T = x.shape[1 if self.batch_first else 0]
-        if T > self.max_len:
-            raise ValueError(f"{type(self).__name__}: sequence of length {T} is longer than max_len={self.max_len} "
+        if not 0 <= start <= self.max_len - T:
+            what = f"a sequence of length {T} does" if start == 0 else f"positions {start}..{start + T - 1} do"
+            raise ValueError(f"{type(self).__name__}: {what} not fit max_len={self.max_len} "
                              f"(input shape {x.shape})")
         if x.ndim != 3 or x.shape[-1] != self.d_model:
             layout = "(N, T, d_model)" if self.batch_first else "(T, N, d_model)"
             raise ValueError(f"{type(self).__name__}: expected input {layout} with d_model={self.d_model}, "
                              f"got shape {x.shape}")
-        positions = table[:T]
+        positions = table[start:start + T]
         return self.dropout(x + (positions if self.batch_first else positions.unsqueeze(1)))
 
     def extra_repr(self):
@@ -355,8 +357,8 @@ class PositionalEncoding(_Positions):
         pe[:, 1::2] = np.cos(position * frequency[:d_model // 2])
         self.register_buffer("pe", Tensor(pe), persistent=False)
 
-    def forward(self, x):
-        return self._add(x, self.pe.astype(x.dtype))
+    def forward(self, x, start=0):
+        return self._add(x, self.pe.astype(x.dtype), start)
 
 
 class LearnedPositionalEmbedding(_Positions):
@@ -375,5 +377,5 @@ class LearnedPositionalEmbedding(_Positions):
         self.dropout = Dropout(dropout)
         init.normal_(self.weight)
 
-    def forward(self, x):
-        return self._add(x, self.weight)
+    def forward(self, x, start=0):
+        return self._add(x, self.weight, start)
