@@ -257,6 +257,11 @@ def test_avg_pool2d_gradcheck(kw):
     assert gradcheck(lambda x: C.avg_pool2d(x, **kw), (t64(2, 2, 7, 6),))
 
 
+@pytest.mark.parametrize("kw", AVG_CASES[:3:2])  # tiling windows (a reshape), and padded strided ones (im2col)
+def test_avg_pool2d_gradgradcheck(kw):
+    assert gradgradcheck(lambda x: C.avg_pool2d(x, **kw) ** 2, (t64(1, 2, 7, 6),))
+
+
 @pytest.mark.parametrize("kw", AVG_CASES)
 def test_avg_pool2d_matches_torch(kw):
     torch = pytest.importorskip("torch")

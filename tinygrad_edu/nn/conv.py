@@ -40,8 +40,9 @@ turns it into a single matrix product:
 each group is its own im2col product, done as one batched matmul over a leading G dimension.
 
 Pooling reuses the same windows (a plain reshape when they tile the input, as 2x2 pooling does): max
-pooling pads with the lowest float and takes the max of each window (the gradient goes to the first
-maximum of each window, as in PyTorch); average pooling sums each window and divides. ``unfold`` /
+pooling pads with the lowest float and takes the max of each window, comparing one contiguous
+(N, C, H_out, W_out) plane per kernel offset (the gradient goes to the first maximum of each window, as
+in PyTorch); average pooling adds the windows one kernel offset at a time and divides. ``unfold`` /
 ``fold`` are im2col / col2im as a pair of ops, each the other's derivative.
 """
 
@@ -179,14 +180,16 @@ def _from_grid(a, wo, shift=0):
 
 # ------------------------------------------------------------------- the adjoint primitive pair
 def _patches(x, geo, value=0.0):
-    """im2col as an op: (N, C, H, W) -> (N, C, kh, kw, H_out, W_out), see :func:`_windows`.
+    """im2col as an op: (N, C, H, W) -> (N, C, kh, kw, H_out, W_out), see :func:`_windows`; a view of the
+    window matrix, so that whoever reads it (unfold's reshape, pooling) makes the only copy.
     Backward: :func:`_unpatches` (col2im) of the gradient; padding positions get none."""
     grid = _grid(x.shape[2:], geo)
 
     def backward(g, out):
         return (_unpatches(g, x.shape[2:], geo),)
 
-    return make_op("unfold", _from_grid(_windows(x.data, geo, value), grid.out_hw[1]), (x,), backward)
+    cols = _windows(x.data, geo, value)[..., :grid.out_hw[1]]  # (C, kh, kw, N, H_out, W_out), a view
+    return make_op("unfold", np.moveaxis(cols, 3, 0), (x,), backward)
 
 
 def _unpatches(cols, hw, geo):
@@ -414,18 +417,38 @@ def _window_max(windows):
     return make_op("window_max", peak, (windows,), lambda g, out: (_spread(g, mask, data),)), mask
 
 
+def _window_sum(windows):
+    """Sum over the kernel axes of (N, C, H_out, W_out, kh, kw) windows -> (N, C, H_out, W_out), adding one
+    kernel offset's (N, C, H_out, W_out) plane at a time (a NumPy reduction over two short strided axes is
+    several times slower). Backward: dL/dwindows = G at every kernel offset, :func:`_spread` without a mask."""
+    data = windows.data
+    total = data[..., 0, 0].copy()
+    for i in range(data.shape[4]):
+        for j in range(data.shape[5]):
+            if i or j:
+                total += data[..., i, j]
+    return make_op("window_sum", total, (windows,), lambda g, out: (_spread(g, None, data),))
+
+
 def _spread(g, mask, like):
-    """Send each window's gradient to the element the mask picks: (N, C, H_out, W_out) g and a
-    (kh, kw, N, C, H_out, W_out) 0/1 mask -> the (N, C, H_out, W_out, kh, kw) windows' gradient, g * mask[i, j]
-    at kernel offset (i, j), written one offset at a time into an array laid out in memory like ``like``
-    (the windows: for 2x2 pooling a view of the input, so the gradient needs no copy back).
-    Backward (upstream H, shaped like the windows): dL/dg = sum over each window of H * mask."""
+    """Send each window's gradient to its elements: (N, C, H_out, W_out) g -> the (N, C, H_out, W_out, kh, kw)
+    windows' gradient, g * mask[i, j] at kernel offset (i, j) for a (kh, kw, N, C, H_out, W_out) 0/1 mask
+    (max pooling), g itself at every offset for ``mask=None`` (sums). Written one offset at a time into an
+    array laid out in memory like ``like`` (the windows: for 2x2 pooling a view of the input, so the
+    gradient needs no copy back).
+    Backward (upstream H, shaped like the windows): dL/dg = :func:`_window_sum` of H (times the mask)."""
     data = np.empty_like(like, dtype=g.dtype)
-    for i, row in enumerate(mask):
-        for j, plane in enumerate(row):
-            np.multiply(g.data, plane, out=data[..., i, j])
-    windows_mask = _wrap(np.moveaxis(mask, (0, 1), (4, 5)))
-    return make_op("spread", data, (g,), lambda h, out: ((h * windows_mask).sum((4, 5)),))
+    for i in range(data.shape[4]):
+        for j in range(data.shape[5]):
+            if mask is None:
+                data[..., i, j] = g.data
+            else:
+                np.multiply(g.data, mask[i, j], out=data[..., i, j])
+
+    def backward(h, out):
+        return (_window_sum(h if mask is None else h * _wrap(np.moveaxis(mask, (0, 1), (4, 5)))),)
+
+    return make_op("spread", data, (g,), backward)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
@@ -455,7 +478,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, coun
         "avg_pool2d", input, kernel_size, stride, padding, 1, ceil_mode)
     n, c, h, w = input.shape
     p = _pool_windows(input, kernel, (1, 1), pads, stride, (ho, wo))
-    total = p.sum((4, 5))  # (N, C, H_out, W_out)
+    total = _window_sum(p)  # (N, C, H_out, W_out)
     if divisor_override:
         return total / float(divisor_override)
     counts = []
