@@ -405,9 +405,7 @@ def _window_max(windows):
     data = windows.data
     planes = np.ascontiguousarray(np.moveaxis(data, (4, 5), (0, 1)))  # (kh, kw, N, C, H_out, W_out)
     offsets = planes.reshape(-1, *planes.shape[2:])  # row-major over (i, j)
-    peak = offsets[0].copy()
-    for plane in offsets[1:]:
-        np.maximum(peak, plane, out=peak)
+    peak = offsets.max(axis=0)
     first = np.empty(offsets.shape, dtype=bool)
     taken = np.zeros(peak.shape, dtype=bool)
     for plane, keep in zip(offsets, first):  # keep only the first maximum of each window
