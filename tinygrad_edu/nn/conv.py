@@ -171,7 +171,7 @@ def _to_grid(a, wq):
     return grid
 
 
-def _from_grid(a, wo, shift=0):
+def _from_grid(a, wo, shift):
     """The inverse of :func:`_to_grid`: (..., N, H_out, Wq) -> (N, ..., H_out, W_out), plus ``shift``
     (a bias, broadcast against the result) added in the same pass."""
     moved = np.moveaxis(a[..., :wo], -3, 0)
