@@ -17,35 +17,42 @@ differentiable: that is all higher-order derivatives take (the approach of DeZer
 
 import functools
 import itertools
+import threading
 from operator import attrgetter
 
 import numpy as np
 
-_grad_enabled = True
+
+class _GradState(threading.local):
+    """Grad mode lives per thread, as in PyTorch: an evaluation thread inside ``no_grad()`` must not stop
+    another thread's training from recording. A new thread starts with recording on (the class default)."""
+
+    enabled = True
+
+
+_grad_state = _GradState()
 
 
 def is_grad_enabled():
-    """True when operations are being recorded for differentiation."""
-    return _grad_enabled
+    """True when operations are being recorded for differentiation (in the calling thread)."""
+    return _grad_state.enabled
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode, restoring the previous mode on exit."""
+    """Context manager and decorator that sets this thread's grad mode, restoring the previous mode on exit."""
 
     enabled = None
 
     def __enter__(self):
-        global _grad_enabled
-        self._previous, _grad_enabled = _grad_enabled, self.enabled
+        self._previous, _grad_state.enabled = _grad_state.enabled, self.enabled
 
     def __exit__(self, *exc):
-        global _grad_enabled
-        _grad_enabled = self._previous
+        _grad_state.enabled = self._previous
 
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)():  # a fresh instance per call: recursion keeps its own previous mode
+            with type(self)():  # a fresh instance per call: recursion and threads keep their own previous mode
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -256,7 +263,7 @@ def make_op(op, data, parents, backward):
     op of your own; check it with :func:`tinygrad_edu.gradcheck`.
     """
     out = _wrap(data)
-    if _grad_enabled:
+    if _grad_state.enabled:
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
