@@ -29,6 +29,9 @@ class Adagrad(Optimizer):
         for name in ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"):
             _check_nonnegative(f"{name} value", group[name])
 
+    def _state_keys(self, group):
+        return {"step", "sum"}
+
     def _update(self, p, g, state, group):
         if group["maximize"]:
             g = -g

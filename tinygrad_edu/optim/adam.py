@@ -32,6 +32,9 @@ class Adam(Optimizer):
         _check_betas(group["betas"])
         _check_nonnegative("weight_decay value", group["weight_decay"])
 
+    def _state_keys(self, group):
+        return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group["amsgrad"] else set())
+
     def _update(self, p, g, state, group):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         if group["maximize"]:

@@ -51,7 +51,23 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict):
-        self.__dict__.update(state_dict)
+        """Restore from :meth:`state_dict` of a scheduler of the same class on as many parameter groups;
+        checked before anything changes."""
+        self._prepare_load(state_dict)()
+
+    def _prepare_load(self, state_dict):
+        """Check ``state_dict`` and return the function that applies it (see ``Module._prepare_load``)."""
+        own = self.state_dict()
+        if not isinstance(state_dict, dict) or set(state_dict) != set(own):
+            given = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{type(self).__name__} state has the entries {sorted(own)}, got {given}: "
+                             "it was saved by another scheduler class")
+        for key, value in own.items():
+            if isinstance(value, list) and (not isinstance(state_dict[key], list) or
+                                            len(state_dict[key]) != len(value)):
+                raise ValueError(f"{type(self).__name__} state '{key}' should be a list of {len(value)} "
+                                 f"(one per parameter group), got {state_dict[key]!r}")
+        return lambda: self.__dict__.update(state_dict)
 
 
 class LambdaLR(LRScheduler):
@@ -204,11 +220,23 @@ class SequentialLR(LRScheduler):
         state["_schedulers"] = [scheduler.state_dict() for scheduler in self._schedulers]
         return state
 
-    def load_state_dict(self, state_dict):
-        state = dict(state_dict)
-        for scheduler, saved in zip(self._schedulers, state.pop("_schedulers")):
-            scheduler.load_state_dict(saved)
-        self.__dict__.update(state)
+    def _prepare_load(self, state_dict):
+        """Check its own entries and each wrapped scheduler's before anything changes."""
+        apply_own = super()._prepare_load(state_dict)
+        saved = state_dict["_schedulers"]
+        if not isinstance(saved, list) or len(saved) != len(self._schedulers):
+            raise ValueError(f"SequentialLR wraps {len(self._schedulers)} schedulers, but the state holds "
+                             f"{len(saved) if isinstance(saved, list) else saved!r}")
+        applies = [scheduler._prepare_load(state) for scheduler, state in zip(self._schedulers, saved)]
+
+        def apply():
+            schedulers = self._schedulers
+            for apply_one in applies:
+                apply_one()
+            apply_own()
+            self._schedulers = schedulers  # the state holds their state dicts, not the schedulers
+
+        return apply
 
 
 class ReduceLROnPlateau(LRScheduler):

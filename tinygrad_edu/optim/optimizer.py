@@ -26,8 +26,9 @@ class Optimizer:
     ``step()`` updates ``p.data`` in place for every parameter whose ``grad`` is not None; it never
     records a graph and never writes into ``p.grad``.
 
-    Subclasses implement ``_check(group)`` (raise ValueError on a bad hyperparameter) and
-    ``_update(p, g, state, group)``, where ``g`` is a read-only view of the gradient array.
+    Subclasses implement ``_check(group)`` (raise ValueError on a bad hyperparameter),
+    ``_update(p, g, state, group)``, where ``g`` is a read-only view of the gradient array, and
+    ``_state_keys(group)``, the entries of a parameter's state (checked when a state dict is loaded).
     """
 
     def __init__(self, params, defaults):
@@ -76,13 +77,31 @@ class Optimizer:
 
     @no_grad()
     def step(self):
-        """Apply one update to every parameter that has a gradient."""
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is not None:
-                    g = p.grad.data.view()
-                    g.flags.writeable = False  # an update must build new arrays, never edit the grad
-                    self._update(p, g, self.state.setdefault(p, {}), group)
+        """Apply one update to every parameter that has a gradient. All gradients are checked first, so
+        a wrong one raises before any parameter, buffer or step count changes."""
+        for p, g, group in self._gradients():
+            self._update(p, g, self.state.setdefault(p, {}), group)
+
+    def _gradients(self):
+        """(parameter, read-only gradient array, group) for each parameter with a gradient, after checking
+        that every gradient is a Tensor of its parameter's shape and dtype. A gradient that merely
+        broadcasts (shape (1, n) for an (m, n) weight) would silently update with the wrong values."""
+        found = []
+        for i, group in enumerate(self.param_groups):
+            for j, p in enumerate(group["params"]):
+                grad = p.grad
+                if grad is None:
+                    continue
+                if not isinstance(grad, Tensor) or grad.shape != p.shape or grad.dtype != p.dtype:
+                    given = (f"a {type(grad).__name__}" if not isinstance(grad, Tensor)
+                             else f"shape {grad.shape} and dtype {grad.dtype}")
+                    raise RuntimeError(f"{type(self).__name__}.step(): the gradient of parameter {j} in param "
+                                       f"group {i} has {given}, but the parameter has shape {p.shape} and dtype "
+                                       f"{p.dtype}; nothing was updated")
+                g = grad.data.view()
+                g.flags.writeable = False  # an update must build new arrays, never edit the grad
+                found.append((p, g, group))
+        return found
 
     def _check(self, group):
         raise NotImplementedError
@@ -104,27 +123,55 @@ class Optimizer:
         state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
+    def _state_keys(self, group):
+        """The entries a parameter's state holds once its first step is taken, given its group's settings."""
+        raise NotImplementedError
+
     def load_state_dict(self, state_dict):
-        """Restore from :meth:`state_dict`; the groups must hold the same numbers of same-shaped parameters."""
+        """Restore from :meth:`state_dict`: the same optimizer class, with the same numbers of
+        same-shaped parameters per group. Everything is checked before anything changes."""
+        self._prepare_load(state_dict)()
+
+    def _prepare_load(self, state_dict):
+        """Check ``state_dict`` and return the function that applies it (see ``Module._prepare_load``)."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
+            keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"an optimizer state dict has the keys ['param_groups', 'state'], got {keys}")
         groups = state_dict["param_groups"]
         if len(groups) != len(self.param_groups):
             raise ValueError(f"loaded state dict has {len(groups)} parameter groups, "
                              f"but the optimizer has {len(self.param_groups)}")
-        params = []
+        merged, by_index = [], {}
         for i, (saved, group) in enumerate(zip(groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"parameter group {i}: loaded state dict has {len(saved['params'])} parameters, "
                                  f"but the optimizer's group has {len(group['params'])}")
-            params += list(zip(saved["params"], group["params"]))
-        by_index = dict(params)
+            lacking = sorted(set(self.defaults) - set(saved))
+            if lacking:
+                foreign = sorted(set(saved) - set(self.defaults) - {"params", "initial_lr"})
+                raise ValueError(f"parameter group {i} of the loaded state dict lacks {lacking}, which {name} "
+                                 f"needs, and has {foreign}: it was saved by another optimizer class")
+            settings = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            self._check({**group, **settings})
+            merged.append(settings)
+            by_index.update((index, (p, {**group, **settings})) for index, p in zip(saved["params"], group["params"]))
         for index, state in state_dict["state"].items():
             if index not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {index}, which no group lists")
-            p = by_index[index]
+            p, group = by_index[index]
+            expected = self._state_keys(group)
+            if state and set(state) != expected:
+                raise ValueError(f"the state of parameter {index} has entries {sorted(state)}, but {name} keeps "
+                                 f"{sorted(expected)} with these settings")
             for key, value in state.items():
-                if isinstance(value, np.ndarray) and value.shape != p.shape:
-                    raise ValueError(f"state '{key}' of parameter {index} has shape {value.shape}, "
-                                     f"but the parameter has shape {p.shape}")
-        for saved, group in zip(groups, self.param_groups):
-            group.update({k: copy.deepcopy(v) for k, v in saved.items() if k != "params"})
-        self.state = {by_index[i]: copy.deepcopy(s) for i, s in state_dict["state"].items()}
+                if isinstance(value, np.ndarray) and (value.shape != p.shape or value.dtype != p.dtype):
+                    raise ValueError(f"state '{key}' of parameter {index} has shape {value.shape} and dtype "
+                                     f"{value.dtype}, but the parameter has shape {p.shape} and dtype {p.dtype}")
+
+        def apply():
+            for settings, group in zip(merged, self.param_groups):
+                group.update(settings)
+            self.state = {by_index[i][0]: copy.deepcopy(s) for i, s in state_dict["state"].items()}
+
+        return apply

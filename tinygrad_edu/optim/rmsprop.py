@@ -28,6 +28,10 @@ class RMSprop(Optimizer):
         for name in ("lr", "eps", "momentum", "weight_decay", "alpha"):
             _check_nonnegative(f"{name} value", group[name])
 
+    def _state_keys(self, group):
+        return ({"step", "square_avg"} | ({"momentum_buffer"} if group["momentum"] > 0 else set())
+                | ({"grad_avg"} if group["centered"] else set()))
+
     def _update(self, p, g, state, group):
         alpha = group["alpha"]
         if group["maximize"]:

@@ -29,6 +29,9 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening, got "
                              f"momentum={group['momentum']}, dampening={group['dampening']}")
 
+    def _state_keys(self, group):
+        return {"momentum_buffer"} if group["momentum"] != 0 else set()
+
     def _update(self, p, g, state, group):
         mu = group["momentum"]
         if group["maximize"]:
