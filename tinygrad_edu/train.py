@@ -12,12 +12,15 @@ temporary file next to the target and renames it into place, so a crash mid-save
 checkpoint intact.
 """
 
-import io
+import contextlib
+import errno
+import glob
 import json
 import math
 import os
 import sys
 import tempfile
+import zipfile
 from collections import Counter
 
 import numpy as np
@@ -233,7 +236,7 @@ def _pack(value, arrays, prefix, where):
     they were."""
     if isinstance(value, (np.ndarray, np.generic)):
         key = f"{prefix}/{len(arrays)}"  # unique: arrays only grows, and model names never hold a '/'
-        arrays[key] = np.ascontiguousarray(value)
+        arrays[key] = _contiguous(value)
         return {"$array": key, "scalar": isinstance(value, np.generic)}
     if isinstance(value, Tensor):
         return _pack(value.data, arrays, prefix, where)
@@ -250,17 +253,25 @@ def _pack(value, arrays, prefix, where):
                     "string, None, list, tuple or dict")
 
 
-def _unpack(value, arrays):
+def _contiguous(value):
+    """A C-contiguous array of ``value`` that keeps its shape: ``np.ascontiguousarray`` would turn a 0-d
+    array (BatchNorm's ``num_batches_tracked``, a NumPy scalar) into shape (1,)."""
+    return np.asarray(value, order="C")
+
+
+def _unpack(value, arrays, part):
     if isinstance(value, list):
-        return [_unpack(v, arrays) for v in value]
+        return [_unpack(v, arrays, part) for v in value]
     if not isinstance(value, dict):
         return value
     if "$array" in value:
+        if value["$array"] not in arrays:
+            raise ValueError(f"its {part} state refers to an array, but the entry '{value['$array']}' is missing")
         array = arrays[value["$array"]]
         return array[()] if value["scalar"] else array
     if "$tuple" in value:
-        return tuple(_unpack(v, arrays) for v in value["$tuple"])
-    pairs = [(_unpack(k, arrays), _unpack(v, arrays)) for k, v in value.get("$dict", value.get("$counter"))]
+        return tuple(_unpack(v, arrays, part) for v in value["$tuple"])
+    pairs = [(_unpack(k, arrays, part), _unpack(v, arrays, part)) for k, v in value.get("$dict", value.get("$counter"))]
     return Counter(dict(pairs)) if "$counter" in value else dict(pairs)
 
 
@@ -287,9 +298,16 @@ def _write_safetensors(file, arrays):
 
 def _atomic_write(path, write, arrays):
     """Write to a temporary file in the target's directory, then ``os.replace`` it into place: the
-    rename is atomic, so readers see the old checkpoint or the new one, never half of one."""
+    rename is atomic, so readers see the old checkpoint or the new one, never half of one.
+
+    The temporary file's name carries the writer's process id. A process killed mid-save cannot
+    remove its own, so each successful save removes those left by dead processes (a live one, another
+    process saving the same checkpoint right now, keeps its file).
+    """
     directory, name = os.path.split(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.", suffix=".tmp")
+    if not os.path.isdir(directory):
+        raise FileNotFoundError(errno.ENOENT, f"cannot save {path}: the directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.{os.getpid()}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
             write(file, arrays)
@@ -300,6 +318,28 @@ def _atomic_write(path, write, arrays):
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    _remove_dead_saves(directory, name)
+
+
+def _remove_dead_saves(directory, name):
+    prefix = os.path.join(directory, f".{name}.")
+    for tmp in glob.glob(glob.escape(prefix) + "*.tmp"):
+        pid = tmp[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):  # another save may be removing it too
+                os.unlink(tmp)
+
+
+def _process_alive(pid):
+    if os.name != "posix":  # no cheap, harmless liveness probe: keep the file
+        return True
+    try:
+        os.kill(pid, 0)  # signal 0 checks that the process exists and sends nothing
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it exists, under another user
+        return True
+    return True
 
 
 def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
@@ -313,7 +353,7 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
     path = os.fspath(path)
     if _is_safetensors(path):
         _safetensors_numpy()  # fail before doing any work when the package is missing
-    arrays = {name: np.ascontiguousarray(t.data) for name, t in model.state_dict().items()}
+    arrays = {name: _contiguous(t.data) for name, t in model.state_dict().items()}
     meta = {"format_version": _FORMAT_VERSION, "model": list(arrays)}
     for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
         if obj is not None:
@@ -323,15 +363,53 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
     _atomic_write(path, _write_safetensors if _is_safetensors(path) else _write_npz, arrays)
 
 
-def _read(path):
-    with open(path, "rb") as file:  # a missing or unreadable file raises its own OSError here
-        data = file.read()
+def _npz_sizes(path):
+    """Check, from the headers alone, that the ``.npz`` archive at ``path`` is one we could have written.
+
+    Checkpoints are stored uncompressed, so their arrays cannot hold more bytes than the file: a
+    compressed archive that would inflate past the file's size (a decompression bomb, or not ours)
+    is refused before a single array is allocated.
+    """
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"it is not a .npz (zip) archive (it starts with {_first_bytes(path)})")
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as entry:
+                read_header = (np.lib.format.read_array_header_1_0 if np.lib.format.read_magic(entry) == (1, 0)
+                               else np.lib.format.read_array_header_2_0)
+                shape, _, dtype = read_header(entry)
+            if dtype.hasobject:
+                raise ValueError(f"entry '{info.filename}' holds Python objects, which checkpoints never do")
+            total += math.prod(shape) * dtype.itemsize
+    size = os.path.getsize(path)
+    if total > size:
+        raise ValueError(f"its arrays would take {total} bytes, more than the {size} bytes of the file: it is "
+                         "compressed, which checkpoints never are (a decompression bomb?); refused unread")
+
+
+def _first_bytes(path):
+    with open(path, "rb") as file:
+        return repr(file.read(16))
+
+
+def _read_arrays(path):
+    if not _is_safetensors(path):
+        _npz_sizes(path)
+        with np.load(path, allow_pickle=False) as npz:
+            return {key: npz[key] for key in npz.files}
+    safetensors_numpy = _safetensors_numpy()
     try:
-        if _is_safetensors(path):
-            arrays = _safetensors_numpy().load(data)
-        else:
-            with np.load(io.BytesIO(data), allow_pickle=False) as npz:
-                arrays = {key: npz[key] for key in npz.files}
+        return safetensors_numpy.load_file(path)
+    except Exception as error:  # the package's own error types differ between versions
+        raise ValueError(f"it is not a .safetensors file (it starts with {_first_bytes(path)}: {error})") from None
+
+
+def _read(path):
+    with open(path, "rb"):  # a missing or unreadable file raises its own OSError here
+        pass
+    try:
+        arrays = _read_arrays(path)
         if _MARKER not in arrays:
             raise ValueError(f"it has no '{_MARKER}' entry")
         meta = json.loads(arrays.pop(_MARKER).tobytes().decode())
@@ -348,8 +426,13 @@ def _read(path):
 def load_checkpoint(path, model, optimizer=None, scheduler=None):
     """Load a checkpoint written by :func:`save_checkpoint` into ``model`` (and ``optimizer`` /
     ``scheduler`` when given) and return the ``extra`` values as a dict. Nothing is unpickled and no
-    code runs. Raises ValueError naming ``path`` for a file that is not such a checkpoint, or one that
-    lacks the optimizer or scheduler state asked for.
+    code runs.
+
+    Everything is checked before anything changes (the model's keys, shapes and dtypes, the
+    optimizer's groups and state, the scheduler's state, the extras): after a failed load the model,
+    optimizer and scheduler are exactly as they were. Raises ValueError naming ``path`` for a file
+    that is not such a checkpoint, one that does not fit what it is loaded into, or one that lacks
+    the optimizer or scheduler state asked for.
 
     >>> extra = load_checkpoint("model.npz", model, optimizer)
     >>> extra["epoch"]
@@ -357,17 +440,20 @@ def load_checkpoint(path, model, optimizer=None, scheduler=None):
     """
     path = os.fspath(path)
     meta, arrays = _read(path)
-    for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
-        if obj is None:
-            continue
-        if part not in meta:
-            raise ValueError(f"{path} holds no {part} state, but a {type(obj).__name__} was given to load into")
-        if meta[part]["type"] != type(obj).__name__:
-            raise ValueError(f"{path} holds {part} state of a {meta[part]['type']}, "
-                             f"which cannot be loaded into a {type(obj).__name__}")
-    model.load_state_dict({name: arrays[name] for name in meta["model"]})
-    if optimizer is not None:
-        optimizer.load_state_dict(_unpack(meta["optimizer"]["state"], arrays))
-    if scheduler is not None:
-        scheduler.load_state_dict(_unpack(meta["scheduler"]["state"], arrays))
-    return _unpack(meta["extra"], arrays)
+    try:
+        loads = [model._prepare_load({name: arrays[name] for name in meta["model"]})]
+        for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
+            if obj is None:
+                continue
+            if part not in meta:
+                raise ValueError(f"it holds no {part} state, but a {type(obj).__name__} was given to load into")
+            if meta[part]["type"] != type(obj).__name__:
+                raise ValueError(f"it holds {part} state of a {meta[part]['type']}, "
+                                 f"which cannot be loaded into a {type(obj).__name__}")
+            loads.append(obj._prepare_load(_unpack(meta[part]["state"], arrays, part)))
+        extra = _unpack(meta["extra"], arrays, "extra")
+    except (ValueError, RuntimeError) as error:
+        raise ValueError(f"{path} cannot be loaded: {error}") from error
+    for apply in loads:  # everything is valid: now change the objects
+        apply()
+    return extra

@@ -250,8 +250,14 @@ class Module:
     def load_state_dict(self, state_dict, strict=True):
         """Copy values (Tensors, NumPy arrays, or anything ``np.asarray`` takes, such as torch
         tensors) into the parameters and buffers with the same names. Every problem is collected and
-        reported at once, before anything is changed: missing and unexpected keys (when ``strict``)
-        and values whose shape differs from the module's."""
+        reported at once, before anything is changed: missing and unexpected keys (when ``strict``),
+        values whose shape differs from the module's, and values of another kind of dtype (a float
+        into an integer buffer such as ``num_batches_tracked``; float32 into float64 is fine)."""
+        return self._prepare_load(state_dict, strict)()
+
+    def _prepare_load(self, state_dict, strict=True):
+        """Check ``state_dict`` against this module and return the function that applies it, so a
+        caller can check several objects (a checkpoint's model, optimizer, scheduler) before changing any."""
         own = self.state_dict()
         given = {key: np.asarray(value.data if isinstance(value, Tensor) else value)
                  for key, value in state_dict.items()}
@@ -259,16 +265,23 @@ class Module:
         unexpected = [k for k in given if k not in own]
         mis_shaped = [f"{k}: expected {own[k].shape}, got {given[k].shape}"
                       for k in own if k in given and given[k].shape != own[k].shape]
+        mis_typed = [f"{k}: expected {own[k].dtype}, got {given[k].dtype}" for k in own
+                     if k in given and not np.can_cast(given[k].dtype, own[k].dtype, casting="same_kind")]
         problems = ([f"missing keys: {missing}", f"unexpected keys: {unexpected}"] if strict else []) + \
-                   ([f"shape mismatches: {mis_shaped}"] if mis_shaped else [])
+                   ([f"shape mismatches: {mis_shaped}"] if mis_shaped else []) + \
+                   ([f"dtype mismatches: {mis_typed}"] if mis_typed else [])
         problems = [p for p in problems if not p.endswith(": []")]
         if problems:
             raise RuntimeError(f"error(s) loading state_dict into {type(self).__name__}:\n  "
                                + "\n  ".join(problems))
-        for key, target in own.items():
-            if key in given:
-                target.data[...] = given[key]  # detach() shares memory: this writes into the module
-        return IncompatibleKeys(missing, unexpected)
+
+        def apply():
+            for key, target in own.items():
+                if key in given:
+                    target.data[...] = given[key]  # detach() shares memory: this writes into the module
+            return IncompatibleKeys(missing, unexpected)
+
+        return apply
 
     # ------------------------------------------------------------------------------------- repr
     def extra_repr(self):
