@@ -16,6 +16,8 @@ CHILD = """
 import json, resource, sys
 sys.path.insert(0, {root!r})
 from benchmarks import workloads
+import tinygrad_edu
+tinygrad_edu.keep_freed_memory()  # as the timing harness does, for both libraries
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 step = getattr(workloads, "cnn_" + {side!r})()
 for _ in range(6):

@@ -69,6 +69,11 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=5, help="steps per round (default 5)")
     parser.add_argument("--settle", type=float, default=0.25, help="seconds of pause before each timed block")
     args = parser.parse_args(argv)
+    # Every op allocates fresh arrays: keep freed memory for reuse, as a training script would (README:
+    # Performance). The setting is process-wide, so PyTorch in this process gets it too.
+    import tinygrad_edu
+
+    tinygrad_edu.keep_freed_memory()
     try:
         import torch  # noqa: F401
 

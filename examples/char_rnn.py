@@ -62,6 +62,7 @@ def validation_loss(model, windows, batch_size=256):
 
 
 def main(argv=None):
+    tg.keep_freed_memory()  # a training script's choice: reuse freed arrays' memory (README: Performance)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text", help="a UTF-8 text file to train on (default: Python's help topics)")
     parser.add_argument("--kind", default="lstm", choices=["lstm", "gru", "rnn"])

@@ -73,6 +73,7 @@ def save_pictures(model, X_test, y_test, predicted, out):
 
 
 def main(argv=None):
+    tg.keep_freed_memory()  # a training script's choice: reuse freed arrays' memory (README: Performance)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--out", default="cnn_results", help="folder for the pictures")

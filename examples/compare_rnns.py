@@ -143,6 +143,7 @@ def save_figures(steps, val, unigram, profiles, out):
 
 
 def main(argv=None):
+    tg.keep_freed_memory()  # a training script's choice: reuse freed arrays' memory (README: Performance)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--text", help="a UTF-8 text file (default: Python's help topics)")
     parser.add_argument("--steps", type=int, default=600)

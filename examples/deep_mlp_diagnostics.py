@@ -115,6 +115,7 @@ def heldout_loss(model, data, n=20_000):
 
 
 def main():
+    tg.keep_freed_memory()  # a training script's choice: reuse freed arrays' memory (README: Performance)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="diagnostics", help="directory for the plots")
     parser.add_argument("--steps", type=int, default=1000, help="SGD steps per run")

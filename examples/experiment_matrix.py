@@ -96,6 +96,7 @@ def plot_grid(name, X, y, models, path):
 
 
 def main(argv=None):
+    tg.keep_freed_memory()  # a training script's choice: reuse freed arrays' memory (README: Performance)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default="experiment_results", help="folder for results.md/.csv and the PNGs")
     parser.add_argument("--epochs", type=int, default=60)

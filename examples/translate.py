@@ -84,6 +84,7 @@ def save_heat_map(model, source, translation, path):
 
 
 def main(argv=None):
+    tg.keep_freed_memory()  # a training script's choice: reuse freed arrays' memory (README: Performance)
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=900, help="training steps (mini-batches)")
     parser.add_argument("--batch-size", type=int, default=64)

@@ -1,4 +1,5 @@
-"""engine/memory.py: freed memory is kept for reuse, so a training loop's big arrays cost no page faults."""
+"""engine/memory.py: an explicit call keeps freed memory for reuse, so a training loop's big arrays cost no
+page faults (that importing alone calls nothing is tested in test_state.py)."""
 
 import os
 import platform
@@ -15,8 +16,10 @@ glibc = pytest.mark.skipif(platform.system() != "Linux" or platform.libc_ver()[0
 
 # allocate and fill a 64 MB array twice; count the page faults of the second time (16,384 pages of 4 KB)
 _REALLOCATE = textwrap.dedent("""
-    import resource, numpy as np
+    import resource, sys, numpy as np
     import tinygrad_edu
+    if sys.argv[1] == "keep":
+        assert tinygrad_edu.keep_freed_memory()
     a = np.ones(16 * 2**20, dtype=np.float32); del a
     before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     a = np.ones(16 * 2**20, dtype=np.float32)
@@ -24,30 +27,17 @@ _REALLOCATE = textwrap.dedent("""
 """)
 
 
-def _faults(**env):
-    ours = ("TINYGRAD_EDU_KEEP_MEMORY", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")  # set only by env
-    environment = {k: v for k, v in os.environ.items() if k not in ours} | env
-    result = subprocess.run([sys.executable, "-c", _REALLOCATE], capture_output=True, text=True, env=environment,
-                            check=True)
+def _faults(mode):
+    ours = ("MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")  # the user's own tuning would hide the effect
+    environment = {k: v for k, v in os.environ.items() if k not in ours}
+    result = subprocess.run([sys.executable, "-c", _REALLOCATE, mode], capture_output=True, text=True,
+                            env=environment, check=True)
     return int(result.stdout)
 
 
 @glibc
-def test_a_freed_large_array_is_reused_without_page_faults():
-    assert _faults() < 160  # under 1% of the array's pages: the memory was kept, not handed back
-
-
-@glibc
-def test_configured_at_import_unless_opted_out(monkeypatch):
-    monkeypatch.delenv("MALLOC_MMAP_THRESHOLD_", raising=False)
-    monkeypatch.delenv("MALLOC_TRIM_THRESHOLD_", raising=False)
-    monkeypatch.delenv("TINYGRAD_EDU_KEEP_MEMORY", raising=False)
-    assert memory._configure_from_environment()
-    monkeypatch.setenv("TINYGRAD_EDU_KEEP_MEMORY", "0")
-    assert not memory._configure_from_environment()
-    monkeypatch.delenv("TINYGRAD_EDU_KEEP_MEMORY")
-    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "1000000")  # the user tunes glibc: leave it alone
-    assert not memory._configure_from_environment()
+def test_a_freed_large_array_is_reused_without_page_faults_once_asked():
+    assert _faults("keep") < 160  # under 1% of the array's pages: the memory was kept, not handed back
 
 
 def test_other_platforms_are_left_alone(monkeypatch):

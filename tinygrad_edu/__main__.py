@@ -3,6 +3,7 @@
 import argparse
 
 from .demo import run_demo
+from .engine import keep_freed_memory
 
 
 def main(argv=None):
@@ -13,6 +14,7 @@ def main(argv=None):
     demo.add_argument("--out", default=".", help="folder for moons_graph.svg and moons_boundary.png")
     args = parser.parse_args(argv)
     if args.command == "demo":
+        keep_freed_memory()  # a training program's choice: reuse freed arrays' memory (README: Performance)
         run_demo(args.out)
 
 

@@ -5,7 +5,7 @@ import numpy as np
 from . import ops  # noqa: F401  (attaches the operations to Tensor)
 from .factory import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .memory import _configure_from_environment, keep_freed_memory
+from .memory import keep_freed_memory
 from .ops import (
                   abs,
                   add,
@@ -76,5 +76,3 @@ __all__ = [
     "softmax", "log_softmax", "reshape", "permute", "transpose", "broadcast_to", "squeeze", "unsqueeze",
     "flatten", "cat", "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "gather",
 ]
-
-_configure_from_environment()  # keep freed memory for reuse (see engine/memory.py)
