@@ -95,17 +95,27 @@ class Tensor:
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
             data = data.data
-        if dtype is not None:
-            data = np.array(data, dtype=dtype)
-        elif isinstance(data, (np.ndarray, np.generic)):
-            data = np.array(data)
-        else:
-            data = np.array(data)
-            if data.dtype.kind == "f":
-                data = data.astype(np.float32)
-            elif data.dtype.kind in "iu":
-                data = data.astype(np.int64)
-        self.data, self.grad, self.requires_grad, self._ctx = data, None, False, None
+        try:
+            array = np.array(data, dtype=dtype)
+        except ValueError:
+            # NumPy's message for a ragged list is cryptic: find the first dimension whose lengths differ
+            level, shape = [data], ()
+            while all(isinstance(x, (list, tuple)) for x in level) and len({len(x) for x in level}) == 1:
+                shape, level = shape + (len(level[0]),), [y for x in level for y in x]
+            found = sorted({f"length {len(x)}" if isinstance(x, (list, tuple)) else "a scalar" for x in level})
+            if len(found) < 2:
+                raise
+            raise ValueError(f"Tensor: ragged nested sequence: after shape {shape}, dimension {len(shape)} mixes "
+                             f"{' and '.join(found)} (all sequences along a dimension need the same length)") from None
+        if array.dtype.kind not in "biufc":
+            raise TypeError(f"Tensor: data must be numbers, (nested) lists of numbers or a numeric array, got "
+                            f"{type(data).__name__} (NumPy dtype {array.dtype})")
+        if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
+            if array.dtype.kind == "f":
+                array = array.astype(np.float32)
+            elif array.dtype.kind in "iu":
+                array = array.astype(np.int64)
+        self.data, self.grad, self.requires_grad, self._ctx = array, None, False, None
         if requires_grad:
             self.requires_grad_()
 
