@@ -72,9 +72,9 @@ def test_cells_default_to_a_zero_state_and_keep_unbatched_shapes():
     x = Tensor(rng.standard_normal(IN))
     cell = GRUCell(IN, HID).double()
     np.testing.assert_array_equal(cell(x).data, cell(x, Tensor(np.zeros(HID))).data)
-    h, c = LSTMCell(IN, HID)(x)
+    h, c = LSTMCell(IN, HID)(x.float())
     assert h.shape == c.shape == (HID,)
-    assert RNNCell(IN, HID)(Tensor(np.ones((5, IN)))).shape == (5, HID)
+    assert RNNCell(IN, HID)(Tensor(np.ones((5, IN), np.float32))).shape == (5, HID)
 
 
 @pytest.mark.parametrize("cls, kw", CELLS + [(LSTMCell, {"bias": False})])
@@ -216,11 +216,11 @@ def test_no_grad_records_nothing_and_gives_the_same_values(cls):
 
 
 def test_shapes_h_n_is_never_batch_first():
-    output, (h_n, c_n) = LSTM(IN, 4, num_layers=2, batch_first=True)(Tensor(np.ones((2, 5, IN))))
+    output, (h_n, c_n) = LSTM(IN, 4, num_layers=2, batch_first=True)(Tensor(np.ones((2, 5, IN), np.float32)))
     assert output.shape == (2, 5, 4) and h_n.shape == c_n.shape == (2, 2, 4)
-    output, h_n = GRU(IN, 4, bidirectional=True, batch_first=True)(Tensor(np.ones((2, 5, IN))))
+    output, h_n = GRU(IN, 4, bidirectional=True, batch_first=True)(Tensor(np.ones((2, 5, IN), np.float32)))
     assert output.shape == (2, 5, 8) and h_n.shape == (2, 2, 4)
-    output, h_n = RNN(IN, 4, num_layers=3)(Tensor(np.ones((5, IN))))
+    output, h_n = RNN(IN, 4, num_layers=3)(Tensor(np.ones((5, IN), np.float32)))
     assert output.shape == (5, 4) and h_n.shape == (3, 4)
 
 
@@ -258,7 +258,7 @@ def test_init_is_uniform_in_one_over_sqrt_hidden_and_seeded():
 # ---------------------------------------------------------------------------------------- dropout
 def test_dropout_between_layers_only_in_training():
     layer = GRU(IN, 4, num_layers=2, dropout=1.0)  # p = 1 zeroes the second layer's whole input
-    x1, x2 = Tensor(rng.standard_normal((T, B, IN))), Tensor(rng.standard_normal((T, B, IN)))
+    x1, x2 = (Tensor(rng.standard_normal((T, B, IN)).astype(np.float32)) for _ in range(2))
     out1, out2 = layer(x1)[0], layer(x2)[0]
     np.testing.assert_array_equal(out1.data, out2.data)  # the input cannot reach the output
     assert np.abs(out1.data).sum() > 0  # the last layer's output itself is not dropped
@@ -271,7 +271,7 @@ def test_dropout_between_layers_only_in_training():
 
 def test_dropout_masks_differ_between_calls_in_training():
     layer = LSTM(IN, 8, num_layers=2, dropout=0.5)
-    x = Tensor(rng.standard_normal((T, B, IN)))
+    x = Tensor(rng.standard_normal((T, B, IN)).astype(np.float32))
     assert not np.allclose(layer(x)[0].data, layer(x)[0].data)
     layer.eval()
     np.testing.assert_array_equal(layer(x)[0].data, layer(x)[0].data)

@@ -8,6 +8,7 @@ over primitives, with no backward of their own. The end of the file attaches all
 
 import builtins
 import math
+import numbers
 from collections import namedtuple
 
 import numpy as np
@@ -25,19 +26,57 @@ def _tensor(x, like=None):
     return _wrap(x) if isinstance(x, np.ndarray) else Tensor(x)
 
 
-def _pair(a, b):
+def _pair(a, b, name):
+    """The operands of the binary op ``name`` as Tensors. They are checked only off the fast path (a
+    Tensor with a Tensor or a Python number), which the op-overhead benchmark measures."""
     if isinstance(a, Tensor):
-        return a, (b if isinstance(b, Tensor) else _tensor(b, a))
+        if isinstance(b, Tensor):
+            return a, b
+        if type(b) not in (float, int):
+            _check_operands(name, a, b)
+        return a, _tensor(b, a)
+    if type(a) not in (float, int) or not isinstance(b, Tensor):
+        _check_operands(name, a, b)
     return _tensor(a, b if isinstance(b, Tensor) else None), _tensor(b)
 
 
-def _broadcasting(name, fn, a, b):
-    """Apply NumPy's ``fn`` to two tensors, turning NumPy's broadcast error into one that names the op."""
+_OPERANDS = (Tensor, float, int, np.ndarray, np.number, np.bool_, numbers.Number, list, tuple)  # common first
+
+
+def _check_operands(name, a, b):
+    """None, a string or another object is named here, as Python names it, not deep inside NumPy."""
+    if not (isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS)):
+        raise TypeError(f"unsupported operand type(s) for {name}: '{type(a).__name__}' and '{type(b).__name__}' "
+                        "(expected Tensors, numbers or arrays)")
+
+
+def _broadcasting(name, fn, a, b, core=0):
+    """Apply NumPy's ``fn`` to two tensors; an error names the op and the real problem: the shapes when
+    they do not broadcast (only the leading, batch dimensions broadcast when the last ``core`` ones are
+    the operands' own, as matmul's matrices), and NumPy's reason otherwise (an int to a negative power)."""
     try:
         return fn(a.data, b.data)
-    except ValueError:
-        raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} are not broadcastable (each trailing "
-                           "dimension must match or be 1)") from None
+    except ValueError as e:
+        batch_a, batch_b = a.shape[:a.ndim - core], b.shape[:b.ndim - core]
+        try:
+            np.broadcast_shapes(batch_a, batch_b)
+        except ValueError:
+            if core:
+                rule = (f": their batch dimensions (all but the last {core}, the matrices) are {batch_a} and "
+                        f"{batch_b}, and each trailing one must match or be 1")
+            else:
+                rule = " (each trailing dimension must match or be 1)"
+            raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} are not broadcastable{rule}") from None
+        raise RuntimeError(f"{name} of {a.dtype} {a.shape} and {b.dtype} {b.shape}: {e}") from None
+
+
+def _same_dtype(name, x, weight, bias=None):
+    """A layer's input, weight and bias must share a dtype, as in PyTorch: NumPy would quietly promote
+    a float64 input through float32 weights and return float64."""
+    if x.data.dtype != weight.data.dtype or (bias is not None and bias.data.dtype != weight.data.dtype):
+        got = f"input {x.dtype}, weight {weight.dtype}" + ("" if bias is None else f", bias {bias.dtype}")
+        raise RuntimeError(f"{name}: expected the input, weight and bias to have the same dtype, got {got}; "
+                           f"convert the input (input.to({weight.dtype})) or the model (model.to({x.dtype}))")
 
 
 def _dims(dim, ndim, name):
@@ -62,34 +101,34 @@ def _dim(dim, ndim, name):
 # ------------------------------------------------------------------------------ binary primitives
 def add(a, b):
     """a + b (broadcasting).   d/da = 1,  d/db = 1."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "add")
     return make_op("add", _broadcasting("add", np.add, a, b), (a, b), lambda g, out: (g, g))
 
 
 def sub(a, b):
     """a - b.   d/da = 1,  d/db = -1."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "sub")
     return make_op("sub", _broadcasting("sub", np.subtract, a, b), (a, b),
                    lambda g, out: (g, -g if b.requires_grad else None))
 
 
 def mul(a, b):
     """a * b.   d/da = b,  d/db = a."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "mul")
     return make_op("mul", _broadcasting("mul", np.multiply, a, b), (a, b),
                    lambda g, out: (g * b if a.requires_grad else None, g * a if b.requires_grad else None))
 
 
 def div(a, b):
     """a / b.   d/da = 1/b,  d/db = -a/b^2 = -out/b."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "div")
     return make_op("div", _broadcasting("div", np.true_divide, a, b), (a, b),
                    lambda g, out: (g / b if a.requires_grad else None, -g * out / b if b.requires_grad else None))
 
 
 def pow(a, b):
     """a ** b.   d/da = b * a^(b-1),  d/db = a^b * ln(a) = out * ln(a)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "pow")
     return make_op("pow", _broadcasting("pow", np.power, a, b), (a, b),
                    lambda g, out: (g * b * a ** (b - 1) if a.requires_grad else None,
                                    g * out * a.log() if b.requires_grad else None))
@@ -97,7 +136,7 @@ def pow(a, b):
 
 def maximum(a, b):
     """Elementwise max.   d/da = 1 where a > b, 1/2 where a == b, else 0 (and the mirror for b)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "maximum")
 
     def backward(g, out):
         share = _wrap(((a.data > b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
@@ -108,7 +147,7 @@ def maximum(a, b):
 
 def minimum(a, b):
     """Elementwise min.   d/da = 1 where a < b, 1/2 where a == b, else 0 (and the mirror for b)."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "minimum")
 
     def backward(g, out):
         share = _wrap(((a.data < b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
@@ -122,7 +161,7 @@ def where(condition, a, b):
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "where")
     try:
         data = np.where(cond, a.data, b.data)
     except ValueError:
@@ -394,7 +433,7 @@ def matmul(a, b):
     leading (batch) dimensions broadcast.   For C = A B:  dL/dA = G B^T,  dL/dB = A^T G
     (the engine sums over broadcast batch dimensions). When B is a transposed view (``x @ W.T``)
     dL/dB is computed as (G^T A)^T: the same numbers, laid out like B, so W's gradient is contiguous."""
-    a, b = _pair(a, b)
+    a, b = _pair(a, b, "matmul")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(f"matmul: both operands need at least one dimension, got shapes {a.shape} and {b.shape}")
     rows = b.shape[0] if b.ndim == 1 else b.shape[-2]
@@ -410,7 +449,7 @@ def matmul(a, b):
         gb = None if not b.requires_grad else (g.mT @ a).mT if transposed else a.mT @ g
         return (g @ b.mT if a.requires_grad else None), gb
 
-    return make_op("matmul", _broadcasting("matmul", np.matmul, a, b), (a, b), backward)
+    return make_op("matmul", _broadcasting("matmul", np.matmul, a, b, core=2), (a, b), backward)
 
 
 def linear(x, weight, bias=None):
@@ -423,6 +462,7 @@ def linear(x, weight, bias=None):
                            "(expected input (..., in) and weight (out, in))")
     if bias is not None and bias.shape != weight.shape[:1]:
         raise RuntimeError(f"linear: bias of shape {bias.shape} does not fit a weight of shape {weight.shape}")
+    _same_dtype("linear", x, weight, bias)
     # leading dimensions flattened into rows: NumPy runs a 3-D @ 2-D product as a loop of small ones
     data = (x.data.reshape(-1, x.shape[-1]) @ weight.data.T).reshape(*x.shape[:-1], weight.shape[0])
     if bias is not None:
@@ -458,8 +498,18 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """sqrt(var)."""
-    return x.var(dim, unbiased, keepdim, correction=correction).sqrt()
+    """sqrt(var), computed as s * sqrt(var(d / s)) with d = x - mean and s = max |d| along ``dim``, a
+    constant (detached, 1 where it is 0): the squares of d / s are at most 1, so std of 3e19 in float32
+    is finite although var is inf. d std = d var / (2 std), taken as 0 where std = 0 (a constant
+    input), as in PyTorch: there sqrt's own derivative is 1/0 and var's is 0, which would make NaN."""
+    dims = _dims(dim, x.ndim, "std")
+    d = x - x.mean(dims, keepdim=True)
+    s = np.max(np.abs(d.data), axis=dims, keepdims=True, initial=0)
+    s = _wrap(np.where((s > 0) & np.isfinite(s), s, 1).astype(d.dtype))
+    v = (d / s).var(dims, unbiased, keepdim=True, correction=correction)
+    nonzero = v.data != 0  # NaN (one element, correction 1) stays NaN, as in PyTorch
+    out = where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0) * s  # the inner where keeps 1/0 out of the gradient
+    return out if keepdim else out.reshape(_without(x.shape, dims))
 
 
 def logsumexp(x, dim=None, keepdim=False):
@@ -660,7 +710,7 @@ def triu(x, diagonal=0):
 # ------------------------------------------------------------------------ comparisons (no gradient)
 def _compare(fn):
     def compare(a, b):
-        a, b = _pair(a, b)
+        a, b = _pair(a, b, fn.__name__)
         return _wrap(_broadcasting(fn.__name__, fn, a, b))
 
     return compare

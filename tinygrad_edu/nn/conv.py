@@ -51,11 +51,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..engine.ops import pad
+from ..engine.ops import _same_dtype, pad
 from ..engine.random import generator
 from ..engine.tensor import Tensor, _wrap, make_op
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_size
 
 __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "Dropout2d", "MaxPool2d", "adaptive_avg_pool2d",
            "avg_pool2d", "conv1d", "conv2d", "dropout2d", "fold", "max_pool2d", "unfold"]
@@ -334,6 +334,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                            f"groups={groups}), got {c} channels in input of shape {input.shape}")
     if bias is not None and bias.shape != (o,):
         raise RuntimeError(f"conv2d: bias of shape {bias.shape} does not fit {o} output channels")
+    _same_dtype("conv2d", input, weight, bias)
     pads = _conv_pads(padding, (kh, kw), dilation, stride, "conv2d")
     _check_fits("conv2d", (h, w), (kh, kw), dilation, pads)
 
@@ -534,6 +535,8 @@ class _ConvNd(Module):
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias,
                  padding_mode, dims):
         super().__init__()
+        for what, value in (("in_channels", in_channels), ("out_channels", out_channels)):
+            _check_size(type(self).__name__, value, what, positive=False)
         if groups < 1 or in_channels % groups or out_channels % groups:
             raise ValueError(f"groups={groups} must divide in_channels ({in_channels}) and out_channels "
                              f"({out_channels})")

@@ -57,6 +57,13 @@ def _array(buffer, name):
     return array
 
 
+def _float32_if_half(input):
+    """float16 statistics overflow (a deviation of 300 squares to 90000 > 65504, and the normalized
+    output becomes 0): PyTorch computes them in float32, and so do the normalizations here, casting
+    the result back to float16. Returns (input to compute with, dtype of the result or None)."""
+    return (input.astype(np.float32), np.float16) if input.dtype == np.float16 else (input, None)
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
     """Normalize each channel (dimension 1) of an (N, C), (N, C, L) or (N, C, H, W) input over all
     other dimensions:  y = (x - mean) / sqrt(var + eps) * weight + bias.
@@ -64,7 +71,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Training uses the batch mean and *biased* batch variance, and when running statistics are given
     updates them in place (no graph): running = (1 - momentum) * running + momentum * batch, with the
     *unbiased* batch variance n / (n - 1) * var for ``running_var``, as PyTorch. Evaluation uses the
-    running statistics. ``running_mean`` / ``running_var`` are NumPy arrays or Tensors of shape (C,).
+    running statistics. ``running_mean`` / ``running_var`` are NumPy arrays or Tensors of shape (C,) and
+    keep their dtype; a float16 input is normalized in float32 and the result cast back to float16.
 
     >>> x = Tensor(np.array([[1.0], [3.0]]))
     >>> batch_norm(x, None, None, training=True).data.round(4).tolist()
@@ -80,15 +88,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                                f"for input of shape {input.shape} with {channels} channels")
     dims = (0,) + tuple(range(2, input.ndim))
     per_channel = (1, channels) + (1,) * (input.ndim - 2)
+    x, result_dtype = _float32_if_half(input)
     if training:
-        count = input.numel() // channels
+        count = x.numel() // channels
         if count < 2:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
-        centered = input - input.mean(dims, keepdim=True)
+        centered = x - x.mean(dims, keepdim=True)
         var = (centered * centered).mean(dims, keepdim=True)
         unbiased_var = var.data.reshape(channels) * (count / (count - 1))
-        for stat, batch in ((running_mean, input.data.mean(axis=dims)), (running_var, unbiased_var)):
+        for stat, batch in ((running_mean, x.data.mean(axis=dims)), (running_var, unbiased_var)):
             if stat is not None:
                 array = _array(stat, "running statistic")
                 array[...] = (1 - momentum) * array + momentum * batch
@@ -97,20 +106,21 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode "
                              "(training=False)")
         mean, var = (t if isinstance(t, Tensor) else _wrap(t) for t in (running_mean, running_var))
-        centered = input - mean.reshape(per_channel)
+        centered = x - mean.reshape(per_channel)
         var = var.reshape(per_channel)
     out = centered / (var + eps).sqrt()
     if weight is not None:
         out = out * weight.reshape(per_channel)
     if bias is not None:
         out = out + bias.reshape(per_channel)
-    return out
+    return out if result_dtype is None else out.astype(result_dtype)
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Normalize over the last len(normalized_shape) dimensions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance and eps inside the
-    square root; ``weight`` and ``bias`` have shape ``normalized_shape``.
+    square root; ``weight`` and ``bias`` have shape ``normalized_shape``. A float16 input is normalized
+    in float32 and the result cast back to float16, as in PyTorch.
 
     >>> layer_norm(Tensor(np.array([[1.0, 3.0]])), (2,)).data.round(4).tolist()
     [[-1.0, 1.0]]
@@ -126,13 +136,14 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
         if t is not None and t.shape != normalized_shape:
             raise RuntimeError(f"layer_norm: {name} has shape {t.shape}, expected normalized_shape {normalized_shape}")
     dims = tuple(range(input.ndim - k, input.ndim))
-    centered = input - input.mean(dims, keepdim=True)
+    x, result_dtype = _float32_if_half(input)
+    centered = x - x.mean(dims, keepdim=True)
     out = centered / ((centered * centered).mean(dims, keepdim=True) + eps).sqrt()
     if weight is not None:
         out = out * weight
     if bias is not None:
         out = out + bias
-    return out
+    return out if result_dtype is None else out.astype(result_dtype)
 
 
 def embedding(input, weight, padding_idx=None):

@@ -15,7 +15,7 @@ import numpy as np
 from ..engine.tensor import Tensor
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_size
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "Flatten", "GELU", "Identity", "LayerNorm",
            "LeakyReLU", "Linear", "LogSoftmax", "ReLU", "SiLU", "Sigmoid", "Softmax", "Tanh", "Unflatten"]
@@ -33,6 +33,8 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True):
         super().__init__()
+        _check_size("Linear", in_features, "in_features", positive=False)
+        _check_size("Linear", out_features, "out_features", positive=False)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
         if bias:

@@ -9,7 +9,7 @@ that are not ignored. The Module classes hold the options and call the functions
 
 import numpy as np
 
-from ..engine.ops import log_softmax, maximum, minimum, where
+from ..engine.ops import log_softmax, minimum, where
 from ..engine.tensor import Tensor
 from .module import Module
 
@@ -257,9 +257,9 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
         log sigmoid(x) = min(x, 0) - log(1 + e^-|x|)          (no overflow for any x)
         loss = w * ((1 - y) * x - (1 + (pos_weight - 1) * y) * log sigmoid(x))
 
-    which, without ``pos_weight``, is max(x, 0) - x y + log(1 + e^-|x|). ``weight`` w broadcasts to
-    the input's shape and ``pos_weight`` (the weight of positive examples, e.g. shape (C,)) along the
-    last dimensions.   d/dx = w ((1 + (pos_weight - 1) y) sigmoid(x) - pos_weight y), i.e. w (sigmoid(x) - y)
+    which, without ``pos_weight`` and for finite x, is max(x, 0) - x y + log(1 + e^-|x|). ``weight`` w
+    broadcasts to the input's shape and ``pos_weight`` (the weight of positive examples, e.g. shape (C,))
+    along the last dimensions.   d/dx = w ((1 + (pos_weight - 1) y) sigmoid(x) - pos_weight y), i.e. w (sigmoid(x) - y)
     without pos_weight.
 
     >>> round(binary_cross_entropy_with_logits(Tensor([0.0]), Tensor([1.0])).item(), 4)   # ln 2
@@ -271,11 +271,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     target = _float_target(name, target, input)
     weight = _optional_tensor(name, "weight", weight, input, None)
     pos_weight = _optional_tensor(name, "pos_weight", pos_weight, input, None)
-    log1p_exp = (1 + (-input.abs()).exp()).log()  # log(1 + e^-|x|) is in (0, ln 2]: nothing overflows
-    if pos_weight is None:
-        loss = maximum(input, 0.0) - input * target + log1p_exp
-    else:
-        loss = (1 - target) * input - (1 + (pos_weight - 1) * target) * (minimum(input, 0.0) - log1p_exp)
+    log_sigmoid = minimum(input, 0.0) - (1 + (-input.abs()).exp()).log()  # log(1 + e^-|x|) is in (0, ln 2]
+    # PyTorch's expression, term for term, so that infinite logits give its inf and NaN losses (and its finite
+    # gradients): (1 - y) x is NaN for y = 1 at x = +inf, the difference NaN at x = -inf
+    weighted = log_sigmoid if pos_weight is None else (1 + (pos_weight - 1) * target) * log_sigmoid
+    loss = (1 - target) * input - weighted
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 

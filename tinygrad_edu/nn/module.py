@@ -7,6 +7,7 @@ running statistics). From those three dictionaries come ``parameters()``, dotted
 and a readable ``repr``.
 """
 
+import numbers
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -33,6 +34,15 @@ class Parameter(Tensor):
 
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+def _check_size(name, value, what, positive=True):
+    """A layer's size argument (features, channels, hidden units) must be an int, > 0 or >= 0 as PyTorch
+    asks: an array or a float would otherwise fail later, inside NumPy, with a message about something else."""
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
+        raise TypeError(f"{name}: {what} should be an int, got {type(value).__name__}")
+    if value < (1 if positive else 0):
+        raise ValueError(f"{name}: {what} must be {'greater than zero' if positive else 'non-negative'}, got {value}")
 
 
 class RemovableHandle:

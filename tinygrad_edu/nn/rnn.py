@@ -23,7 +23,7 @@ from ..engine.ops import cat, stack
 from ..engine.tensor import Tensor, _wrap, is_grad_enabled, make_op
 from . import functional as F
 from . import init
-from .module import Module, Parameter
+from .module import Module, Parameter, _check_size
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "detach_state"]
 
@@ -244,13 +244,6 @@ def _gru_layer(xw, h0, w_hh, b_hh, reverse):
     return make_op("gru_layer", hs, parents, backward)
 
 
-def _check_positive_int(name, value, what):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool):
-        raise TypeError(f"{name}: {what} should be an int, got {type(value).__name__}")
-    if value <= 0:
-        raise ValueError(f"{name}: {what} must be greater than zero, got {value}")
-
-
 def _check_nonlinearity(nonlinearity):
     if nonlinearity not in ("tanh", "relu"):
         raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
@@ -288,8 +281,8 @@ class _Cell(_Recurrent):
     def __init__(self, input_size, hidden_size, bias=True):
         super().__init__()
         name = type(self).__name__
-        _check_positive_int(name, input_size, "input_size")
-        _check_positive_int(name, hidden_size, "hidden_size")
+        _check_size(name, input_size, "input_size")
+        _check_size(name, hidden_size, "hidden_size")
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         self._add_weights(input_size)
         self.reset_parameters()
@@ -399,7 +392,7 @@ class _Layers(_Recurrent):
         super().__init__()
         name = type(self).__name__
         for what, value in (("input_size", input_size), ("hidden_size", hidden_size), ("num_layers", num_layers)):
-            _check_positive_int(name, value, what)
+            _check_size(name, value, what)
         for what, value in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
             if not isinstance(value, bool):
                 raise TypeError(f"{name}: {what} should be of type bool, got {type(value).__name__}")

@@ -14,6 +14,8 @@ import tempfile
 import graphviz
 import numpy as np
 
+from ..engine.tensor import Tensor
+
 __all__ = ["draw_graph", "save_graph", "GraphvizNotFound", "ComputationGraph"]
 
 # fill colours, one per kind of node; the legend shows the same ones
@@ -137,6 +139,10 @@ def draw_graph(output, params=None, *, show_values="auto", show_grads=True, rank
     outputs = list(output) if isinstance(output, (list, tuple)) else [output]
     if not outputs:
         raise ValueError("draw_graph needs at least one output tensor")
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor):
+            where = f" (item {i} of the {type(output).__name__})" if isinstance(output, (list, tuple)) else ""
+            raise TypeError(f"draw_graph: expected a Tensor or a list of Tensors, got {type(t).__name__}{where}")
     if show_values not in ("auto", True, False):
         raise ValueError(f"show_values must be 'auto', True or False, not {show_values!r}")
     if collapse_depth is not None and (not isinstance(collapse_depth, int) or collapse_depth < 0):
