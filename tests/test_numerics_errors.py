@@ -229,6 +229,11 @@ def test_recurrent_layers_refuse_mixed_dtypes(layer):
     _raises_dtype_error(lambda: module(Tensor(np.zeros(shape))))
     out = module.double()(Tensor(np.zeros(shape)))
     assert (out[0] if isinstance(out, tuple) else out).dtype == np.float64
+    state_shape = (2, 4) if layer.__name__.endswith("Cell") else (1, 2, 4)
+    h = Tensor(np.zeros(state_shape, np.float32))  # a float32 state for the now float64 module and input
+    state = (h, h) if layer.__name__.startswith("LSTM") else h
+    with pytest.raises(RuntimeError, match="of the input's dtype float64, got float32"):
+        module(Tensor(np.zeros(shape)), state)
 
 
 def test_mixed_dtype_error_comes_before_any_state_change():

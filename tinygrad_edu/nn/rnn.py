@@ -304,6 +304,8 @@ class _Cell(_Recurrent):
                 got = h.shape if isinstance(h, Tensor) else type(h).__name__
                 raise ValueError(f"{name}: expected {state_name} of shape {expected} for input of shape "
                                  f"{input.shape}, got {got}")
+            if h.dtype != input.dtype:  # NumPy would quietly promote the whole sequence
+                raise RuntimeError(f"{name}: expected {state_name} of the input's dtype {input.dtype}, got {h.dtype}")
         return tuple(hx)
 
     def extra_repr(self):
@@ -443,6 +445,8 @@ class _Layers(_Recurrent):
                 got = h.shape if isinstance(h, Tensor) else type(h).__name__
                 raise ValueError(f"{name}: expected {state_name} of shape {expected} for input of shape "
                                  f"{input.shape}, got {got}")
+            if h.dtype != input.dtype:  # NumPy would quietly promote the whole sequence
+                raise RuntimeError(f"{name}: expected {state_name} of the input's dtype {input.dtype}, got {h.dtype}")
         hx = [h if batched else h.unsqueeze(1) for h in hx]
         return x, [tuple(h[k] for h in hx) for k in range(len(self._suffixes))]
 
