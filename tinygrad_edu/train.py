@@ -152,12 +152,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
     A loss that is NaN or infinite stops training with a FloatingPointError naming the epoch and step,
     before that step changes any weight.
     """
-    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
-        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
-    if log_every is not None and not (isinstance(log_every, (int, np.integer)) and log_every >= 1):
-        raise ValueError(f"log_every must be None or an integer >= 1, got {log_every!r}")
-    if resume and checkpoint is None:
-        raise ValueError("resume=True needs a checkpoint path")
+    _check_fit_arguments(epochs, log_every, resume, checkpoint)
     metric_fns = _resolve_metrics(metrics)
     steps = len(train_loader)
     if steps == 0:
@@ -165,52 +160,109 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
     if progress is None:
         progress = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
 
-    history, start = History(), 0
-    if resume and os.path.exists(checkpoint):
-        saved = load_checkpoint(checkpoint, model, optimizer, scheduler)
-        if "epoch" not in saved or "history" not in saved:
-            raise ValueError(f"{checkpoint} was not written by fit() (it has no epoch/history); cannot resume")
-        start, history = saved["epoch"], History(saved["history"])
-        _set_rng_states(saved.get("rng"), train_loader)
-
+    start, history = _resume(checkpoint, model, optimizer, scheduler, train_loader) if resume else (0, History())
     for epoch in range(start + 1, epochs + 1):
         model.train()
-        averages = _Averages([name for name, _ in metric_fns])
-        bar = tqdm(total=steps, desc=f"Epoch {epoch}/{epochs}", unit="batch", disable=not progress,
-                   file=sys.stderr, dynamic_ncols=True)
-        with bar:
-            for step, (inputs, targets) in enumerate(train_loader, start=1):
-                optimizer.zero_grad()
-                output = model(inputs)
-                loss = loss_fn(output, targets)
-                value = loss.item()
-                if not math.isfinite(value):
-                    raise FloatingPointError(f"loss became {value} at epoch {epoch}, step {step} of {steps}; "
-                                             "try a smaller learning rate or check the inputs for NaN/inf")
-                loss.backward()
-                optimizer.step()
-                with no_grad():
-                    values = {"loss": value, **{name: fn(output, targets) for name, fn in metric_fns}}
-                averages.add(_batch_size(targets), values)
-                running = averages.sums["loss"] / averages.count
-                bar.set_postfix(loss=f"{running:.4f}", refresh=False)
-                bar.update()
-                if log_every and step % log_every == 0:
-                    tqdm.write(f"epoch {epoch}/{epochs} step {step}/{steps} loss {running:.4f}")
-            record = averages.means()
+        with _progress_bar(epoch, epochs, steps, progress) as bar:
+            record = _train_epoch(model, loss_fn, optimizer, train_loader, metric_fns, bar, epoch, epochs, log_every)
             if val_loader is not None:
-                record.update({f"val_{name}": v for name, v in evaluate(model, loss_fn, val_loader, metrics).items()})
+                record.update(_validate(model, loss_fn, val_loader, metrics))
             bar.set_postfix({k: f"{v:.4f}" for k, v in record.items()})
         history.append(record)
-
-        if isinstance(scheduler, ReduceLROnPlateau):
-            scheduler.step(record["val_loss" if val_loader is not None else "loss"])
-        elif scheduler is not None:
-            scheduler.step()
+        _step_scheduler(scheduler, record, validated=val_loader is not None)
         if checkpoint is not None:
-            save_checkpoint(checkpoint, model, optimizer, scheduler, epoch=epoch, history=dict(history),
-                            rng=_rng_states(train_loader))
+            _save_progress(checkpoint, model, optimizer, scheduler, epoch, history, train_loader)
     return history
+
+
+def _check_fit_arguments(epochs, log_every, resume, checkpoint):
+    """Reject arguments :func:`fit` cannot use, before it changes any state."""
+    if not isinstance(epochs, (int, np.integer)) or isinstance(epochs, bool) or epochs < 1:
+        raise ValueError(f"epochs must be an integer >= 1, got {epochs!r}")
+    if log_every is not None and not (isinstance(log_every, (int, np.integer)) and log_every >= 1):
+        raise ValueError(f"log_every must be None or an integer >= 1, got {log_every!r}")
+    if resume and checkpoint is None:
+        raise ValueError("resume=True needs a checkpoint path")
+
+
+def _progress_bar(epoch, epochs, steps, show):
+    """A tqdm bar over one epoch's steps, on stderr so that the program's own output on stdout stays clean to
+    pipe or redirect."""
+    return tqdm(total=steps, desc=f"Epoch {epoch}/{epochs}", unit="batch", disable=not show, file=sys.stderr,
+                dynamic_ncols=True)
+
+
+def _train_epoch(model, loss_fn, optimizer, loader, metric_fns, bar, epoch, epochs, log_every):
+    """One pass over ``loader``, a training step per batch, with the running loss on ``bar`` (and printed
+    every ``log_every`` steps); returns the epoch's loss and metrics, averaged over its samples."""
+    averages = _Averages([name for name, _ in metric_fns])
+    steps = bar.total
+    for step, (inputs, targets) in enumerate(loader, start=1):
+        output, loss = _train_step(model, loss_fn, optimizer, inputs, targets,
+                                   where=f"epoch {epoch}, step {step} of {steps}")
+        with no_grad():
+            values = {"loss": loss, **{name: fn(output, targets) for name, fn in metric_fns}}
+        averages.add(_batch_size(targets), values)
+        running = averages.sums["loss"] / averages.count
+        bar.set_postfix(loss=f"{running:.4f}", refresh=False)
+        bar.update()
+        if log_every and step % log_every == 0:
+            tqdm.write(f"epoch {epoch}/{epochs} step {step}/{steps} loss {running:.4f}")
+    return averages.means()
+
+
+def _train_step(model, loss_fn, optimizer, inputs, targets, where):
+    """One gradient step on one batch; returns the output and the loss as a float. A loss that is not
+    finite raises, naming ``where``, before ``backward`` and ``step`` can spread it into the weights."""
+    optimizer.zero_grad()
+    output = model(inputs)
+    loss = loss_fn(output, targets)
+    value = loss.item()
+    _check_finite(value, where)
+    loss.backward()
+    optimizer.step()
+    return output, value
+
+
+def _check_finite(loss, where):
+    """Stop at the first NaN or infinite loss: one bad step would turn every weight into NaN."""
+    if not math.isfinite(loss):
+        raise FloatingPointError(f"loss became {loss} at {where}; "
+                                 "try a smaller learning rate or check the inputs for NaN/inf")
+
+
+def _validate(model, loss_fn, loader, metrics):
+    """:func:`evaluate` on the validation data, under the ``val_`` names the history keeps them by."""
+    return {f"val_{name}": value for name, value in evaluate(model, loss_fn, loader, metrics).items()}
+
+
+def _step_scheduler(scheduler, record, validated):
+    """Step the scheduler once per epoch; ReduceLROnPlateau watches the validation loss when there is one,
+    since a plateau there, on data the model does not train on, is the one that means it stopped improving."""
+    if isinstance(scheduler, ReduceLROnPlateau):
+        scheduler.step(record["val_loss" if validated else "loss"])
+    elif scheduler is not None:
+        scheduler.step()
+
+
+def _resume(checkpoint, model, optimizer, scheduler, loader):
+    """The last finished epoch and the history from ``checkpoint``, with the model, optimizer, scheduler and
+    random generators restored to that point; (0, an empty History) when the file does not exist yet, so the
+    same ``fit(..., resume=True)`` call both starts a run and continues it."""
+    if not os.path.exists(checkpoint):
+        return 0, History()
+    saved = load_checkpoint(checkpoint, model, optimizer, scheduler)
+    if "epoch" not in saved or "history" not in saved:
+        raise ValueError(f"{checkpoint} was not written by fit() (it has no epoch/history); cannot resume")
+    start, history = saved["epoch"], History(saved["history"])
+    _set_rng_states(saved.get("rng"), loader)
+    return start, history
+
+
+def _save_progress(checkpoint, model, optimizer, scheduler, epoch, history, loader):
+    """Save everything :func:`_resume` needs to go on after ``epoch`` as if never interrupted."""
+    save_checkpoint(checkpoint, model, optimizer, scheduler, epoch=epoch, history=dict(history),
+                    rng=_rng_states(loader))
 
 
 def _rng_states(loader):
