@@ -439,6 +439,9 @@ case("split_sections", lambda a: tg.split(a, [1, 3]), lambda a: np_split(a, [1, 
 case("split_negdim", lambda a: a.split(3, -1), lambda a: np_split(a, 3, -1), [(2, 7)], lambda a: a.split(3, -1))
 case("chunk", lambda a: a.chunk(3, 1), lambda a: np_chunk(a, 3, 1), [(2, 5)], lambda a: a.chunk(3, 1))
 case("chunk_dim0", lambda a: tg.chunk(a, 2), lambda a: np_chunk(a, 2, 0), [(3, 2)], lambda a: a.chunk(2))
+case("unbind", lambda a: a.unbind(1), lambda a: [a[:, i] for i in range(a.shape[1])], [(2, 3, 2)],
+     lambda a: a.unbind(1))
+case("unbind_dim0", lambda a: tg.unbind(a), lambda a: list(a), [(3, 2)], lambda a: torch.unbind(a))
 
 # padding
 _PADS = [("constant_value", (2, 5), (1, 2), "constant", 1.5), ("constant_2d", (2, 3), (1, 0, 2, 1), "constant", 0.0),
@@ -491,7 +494,7 @@ COVERED_OPS = {
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where", "astype", "sum",
     "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax", "reshape", "view",
     "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze", "flatten", "getitem", "gather", "cat",
-    "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "linear", "silu",
+    "stack", "split", "chunk", "unbind", "pad", "masked_fill", "tril", "triu", "matmul", "linear", "silu",
 }
 
 

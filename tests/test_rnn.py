@@ -106,21 +106,25 @@ def layer_state(cls, num_states, batch):
     return (t64(*shape), t64(*shape)) if cls is LSTM else t64(*shape)
 
 
-@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+LAYER_KINDS = [(RNN, {}), (LSTM, {}), (LSTM, {"fused": True}), (GRU, {}), (GRU, {"fused": True})]
+
+
+@pytest.mark.parametrize("cls, kind", LAYER_KINDS)
 @pytest.mark.parametrize("batch_first", [False, True])
 @pytest.mark.parametrize("with_state", [False, True])
-def test_two_layer_bidirectional_gradcheck(cls, batch_first, with_state):
-    layer = cls(IN, HID, num_layers=2, bidirectional=True, batch_first=batch_first).double()
+def test_two_layer_bidirectional_gradcheck(cls, kind, batch_first, with_state):
+    layer = cls(IN, HID, num_layers=2, bidirectional=True, batch_first=batch_first, **kind).double()
     x = t64(*((B, T) if batch_first else (T, B)), IN)
     state = layer_state(cls, 4, (B,)) if with_state else None
     states = () if state is None else state if isinstance(state, tuple) else (state,)
     assert gradcheck(lambda x, *args: outputs_of(layer(x, state)), (x, *layer.parameters(), *states))
 
 
+@pytest.mark.parametrize("fused", [False, True])
 @pytest.mark.parametrize("cls, cell_cls", [(LSTM, LSTMCell), (GRU, GRUCell)])
-def test_fused_layer_equals_the_composite_cell_loop(cls, cell_cls):
-    """The layer's fused recurrence against its cell (plain ops) run step by step, in both directions."""
-    layer = cls(IN, HID, bidirectional=True).double()
+def test_layer_equals_its_cell_run_step_by_step(cls, cell_cls, fused):
+    """The layer's recurrence (composed or fused) against its cell run step by step, in both directions."""
+    layer = cls(IN, HID, bidirectional=True, fused=fused).double()
     cells = [cell_cls(IN, HID).double() for _ in range(2)]
     for cell, suffix in zip(cells, ("_l0", "_l0_reverse")):
         cell.load_state_dict({name: getattr(layer, name + suffix) for name in cell.state_dict()})
@@ -148,19 +152,34 @@ def test_fused_layer_equals_the_composite_cell_loop(cls, cell_cls):
 
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 def test_fused_layers_refuse_second_derivatives_clearly(cls):
-    layer = cls(2, 2).double()
+    layer = cls(2, 2, fused=True).double()
     x = t64(2, 1, 2)
     (gx,) = tg.grad(layer(x)[0].sum(), [x])
     assert gx.shape == x.shape
-    with pytest.raises(RuntimeError, match=f"{cls.__name__}: the fused layer has no second derivative; "
-                                           f"run {cls.__name__}Cell in a loop"):
+    with pytest.raises(RuntimeError, match=f"{cls.__name__.lower()}_layer: the fused layer has no second "
+                                           "derivative; use the default fused=False"):
         tg.grad(layer(x)[0].sum(), [x], create_graph=True)
 
 
-def test_rnn_layer_has_second_derivatives():
-    """RNN runs RNNCell's step as plain ops, so gradients of gradients work through it."""
-    layer = RNN(2, 2, num_layers=2).double()
-    assert gradgradcheck(lambda x, w: layer(x)[0], (t64(2, 1, 2), layer.weight_hh_l0))
+@pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
+def test_layers_have_second_derivatives(cls):
+    """The layers run their cell's equations as plain ops, so gradients of gradients work through them."""
+    layer = cls(2, 2, num_layers=2, bidirectional=True).double()
+    assert gradgradcheck(lambda x, w, h: outputs_of(layer(x)), (t64(3, 1, 2), layer.weight_hh_l0, layer.bias_hh_l1))
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_the_graph_shows_the_gates(cls):
+    """Composed, the layer's graph is made of the cell's ops, not one opaque node."""
+    output = cls(2, 3)(Tensor(np.ones((4, 1, 2), np.float32)))[0]
+    ops, seen, stack = set(), set(), [output]
+    while stack:
+        t = stack.pop()
+        if id(t) not in seen:
+            seen.add(id(t))
+            ops.add(t.op)
+            stack.extend(t.parents)
+    assert {"sigmoid", "tanh", "linear", "mul"} <= ops and not {"lstm_layer", "gru_layer"} & ops
 
 
 TORCH_CONFIGS = [  # (class, constructor kwargs, input shape, with an initial state)
@@ -177,12 +196,16 @@ TORCH_CONFIGS = [  # (class, constructor kwargs, input shape, with an initial st
 ]
 
 
-@pytest.mark.parametrize("cls, kw, shape, with_state", TORCH_CONFIGS)
+FUSED_CONFIGS = [(cls, {**kw, "fused": True}, shape, with_state) for cls, kw, shape, with_state in TORCH_CONFIGS
+                 if cls is not RNN]
+
+
+@pytest.mark.parametrize("cls, kw, shape, with_state", TORCH_CONFIGS + FUSED_CONFIGS)
 def test_layer_matches_torch(cls, kw, shape, with_state):
     """Outputs, final states and the gradients of the input, the initial state and every parameter."""
     torch = pytest.importorskip("torch")
     layer = cls(IN, HID, **kw).double()
-    ref = getattr(torch.nn, cls.__name__)(IN, HID, **kw).double()
+    ref = getattr(torch.nn, cls.__name__)(IN, HID, **{k: v for k, v in kw.items() if k != "fused"}).double()
     layer.load_state_dict(ref.state_dict())
     x = t64(*shape)
     batch = () if len(shape) == 2 else (shape[0] if kw.get("batch_first") else shape[1],)

@@ -57,22 +57,23 @@ from .ops import (
                   transpose,
                   tril,
                   triu,
+                  unbind,
                   unsqueeze,
                   var,
                   where,
 )
 from .random import manual_seed
-from .tensor import Tensor, enable_grad, grad, is_grad_enabled, make_op, no_grad
+from .tensor import Tensor, constant, enable_grad, grad, is_grad_enabled, make_op, no_grad, scope
 
 float32, float64, int64, bool_ = np.float32, np.float64, np.int64, np.bool_
 
 __all__ = [
-    "Tensor", "make_op", "grad", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
+    "Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
     "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "float32", "float64", "int64", "bool_",
     "zeros", "ones", "full", "arange", "eye", "randn", "rand", "zeros_like", "ones_like",
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where",
     "sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
     "softmax", "log_softmax", "reshape", "permute", "transpose", "broadcast_to", "squeeze", "unsqueeze",
-    "flatten", "cat", "stack", "split", "chunk", "pad", "masked_fill", "tril", "triu", "matmul", "gather",
+    "flatten", "cat", "stack", "split", "chunk", "unbind", "pad", "masked_fill", "tril", "triu", "matmul", "gather",
 ]

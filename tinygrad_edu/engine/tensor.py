@@ -247,7 +247,37 @@ class Node:
 
 
 _counter = itertools.count()
-_scope = None  # the innermost Module whose forward is running: nn.Module.__call__ sets it
+_scope = None  # the innermost scope (a Module whose forward is running), see :class:`scope`
+
+
+class scope:
+    """``with scope(owner): ...``: ops recorded inside remember ``owner`` (``Node.scope``), so that a drawn
+    graph can group them by the module that made them. ``nn.Module.__call__`` enters one per forward.
+    A class rather than a generator-based context manager: it runs on every module call."""
+
+    __slots__ = ("owner", "_outer")
+
+    def __init__(self, owner):
+        self.owner = owner
+
+    def __enter__(self):
+        global _scope
+        self._outer, _scope = _scope, self.owner
+        return self.owner
+
+    def __exit__(self, *exc):
+        global _scope
+        _scope = self._outer
+
+
+def constant(array):
+    """A leaf Tensor around ``array`` without copying it: a value an op uses but never differentiates
+    (a mask, a lookup table, a scale). NumPy scalars become 0-d arrays.
+
+    >>> constant(np.ones(2)).requires_grad
+    False
+    """
+    return _wrap(array)
 
 
 def _wrap(data):

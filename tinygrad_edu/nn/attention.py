@@ -26,102 +26,18 @@ heads (:meth:`MultiheadAttention._project`), attend (:func:`_attention`), merge 
 the output projection (:meth:`MultiheadAttention._merge`).
 """
 
-import math
 
 import numpy as np
 
 from ..engine.ops import cat
-from ..engine.tensor import Tensor, make_op
+from ..engine.tensor import Tensor
 from . import functional as F
 from . import init
+from .functional import _additive_mask, _attention, scaled_dot_product_attention
 from .layers import Linear
 from .module import Module, Parameter
 
 __all__ = ["AttentionCache", "MultiheadAttention", "scaled_dot_product_attention"]
-
-
-# ----------------------------------------------------------------------------------------- masks
-def _additive_mask(mask, name, disallowed, dtype):
-    """``mask`` as a float array to add to the scores: a boolean mask becomes -inf where it equals
-    ``disallowed`` and 0 elsewhere; a float mask is used as it is."""
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    if array.dtype == np.bool_:
-        return np.where(array == disallowed, -np.inf, 0.0).astype(dtype)
-    if array.dtype.kind != "f":
-        raise TypeError(f"{name} must be a boolean or floating point mask, got dtype {array.dtype}")
-    return array.astype(dtype, copy=False)
-
-
-def _softmax_scores(scores, scale, mask):
-    """weights = softmax(scores * scale + mask) along the last dimension, as one primitive.
-
-    Backward: dL/dscores = scale * w * (g - sum_j g_j w_j), per row. Fused because it is measured: the
-    composite (mul, add, then softmax's sub, exp, sum, div) made the Transformer benchmark step 6% to
-    25% slower in paired runs. ``mask`` is a constant float array; a row that is -inf everywhere gets
-    weights 0 (and so gradient 0) instead of NaN."""
-    z = scores.data * scale
-    dead = None
-    if mask is not None:
-        dead = np.isneginf(mask).all(axis=-1, keepdims=True)
-        if dead.any():  # give such rows finite scores here, and zero their weights below
-            mask = np.where(dead, 0.0, mask).astype(z.dtype)
-        else:
-            dead = None
-        z = z + mask  # not +=: a mask with more leading dimensions broadcasts the scores up
-    z -= z.max(axis=-1, keepdims=True)
-    np.exp(z, out=z)
-    z /= z.sum(axis=-1, keepdims=True)
-    if dead is not None:
-        z *= ~dead
-
-    def backward(g, out):
-        return ((g - (g * out).sum(-1, keepdim=True)) * out * scale,)
-
-    return make_op("softmax", z, (scores,), backward)
-
-
-def _attention(q, k, v, mask=None, dropout_p=0.0, scale=None):
-    """softmax(q k^T * scale + mask) v for q (..., L, E), k (..., S, E), v (..., S, Ev) and an additive
-    float ``mask`` array broadcastable to (..., L, S). Returns (output (..., L, Ev), weights (..., L, S));
-    the weights are those multiplied with v, so after dropout."""
-    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
-    weights = F.dropout(_softmax_scores(q @ k.mT, scale, mask), dropout_p)
-    return weights @ v, weights
-
-
-def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
-    """softmax(Q K^T * scale + M) V with PyTorch's signature and mask convention.
-
-    query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dimensions
-    broadcast. ``scale`` defaults to 1 / sqrt(E). ``attn_mask`` broadcastable to (..., L, S): boolean
-    True = the key **takes part** (False = masked out), or a float mask that is added to the scores.
-    ``is_causal=True`` lets query i see keys j <= i (the upper-left aligned lower triangle) and cannot
-    be combined with ``attn_mask``. Dropout with probability ``dropout_p`` is applied to the weights
-    whenever dropout_p > 0 (the function does not know about training mode; pass 0 when evaluating).
-    A query row whose keys are all masked gets output 0 (see the module docstring).
-
-    >>> q = Tensor(np.ones((1, 2, 4)))
-    >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
-    (1, 2, 4)
-    """
-    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
-        raise ValueError(f"scaled_dot_product_attention: query, key and value need at least 2 dimensions "
-                         f"(..., L, E), got shapes {query.shape}, {key.shape}, {value.shape}")
-    L, S = query.shape[-2], key.shape[-2]
-    if key.shape[-1] != query.shape[-1] or value.shape[-2] != S:
-        raise ValueError(f"scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
-                         f"value (..., S, Ev), got shapes {query.shape}, {key.shape}, {value.shape}")
-    mask = None
-    if is_causal:
-        if attn_mask is not None:
-            raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
-        mask = np.where(np.tri(L, S, dtype=bool), 0.0, -np.inf).astype(query.dtype)
-    elif attn_mask is not None:
-        mask = _additive_mask(attn_mask, "attn_mask", False, query.dtype)
-        if mask.ndim < 2 or mask.shape[-2] not in (1, L) or mask.shape[-1] not in (1, S):
-            raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {mask.shape} does not broadcast "
-                             f"to the attention scores (..., L, S) = (..., {L}, {S})")
-    return _attention(query, key, value, mask, dropout_p, scale)[0]
 
 
 # ------------------------------------------------------------------------------- multi-head attention

@@ -1,16 +1,37 @@
-"""Functions with the names of ``torch.nn.functional``; each is composed from the engine's ops.
+"""Functions with the names of ``torch.nn.functional``; each is an engine op or composed from them.
 
-The normalization, embedding and dropout functions below are plain Python over those ops, with no
-backward of their own: their gradients (and gradients of gradients) come from the primitives.
+The normalization, embedding, dropout and attention functions below are plain Python over the engine's
+ops, with no backward of their own: their gradients (and gradients of gradients) come from the
+primitives. Attention's mask conventions are explained in ``nn/attention.py``.
 """
+
+import math
 
 import numpy as np
 
-from ..engine.ops import gelu, leaky_relu, linear, log_softmax, pad, relu, sigmoid, softmax, softplus, tanh, where
+from ..engine.ops import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    fold,
+    gelu,
+    leaky_relu,
+    linear,
+    log_softmax,
+    max_pool2d,
+    pad,
+    relu,
+    scaled_softmax,
+    sigmoid,
+    softmax,
+    softplus,
+    tanh,
+    unfold,
+    where,
+)
 from ..engine.random import generator
-from ..engine.tensor import Tensor, _wrap
-from .attention import scaled_dot_product_attention
-from .conv import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, dropout2d, fold, max_pool2d, unfold
+from ..engine.tensor import Tensor, constant
 from .loss import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, l1_loss, mse_loss, nll_loss
 
 __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "binary_cross_entropy",
@@ -46,7 +67,22 @@ def dropout(input, p=0.5, training=True):
         return input * 0.0
     # float32 draws when the input is float32: half the random bits to make, as fast a comparison
     keep = generator().random(input.shape, dtype=np.float32 if input.dtype == np.float32 else np.float64) >= p
-    return input * _wrap((keep / (1 - p)).astype(input.dtype))
+    return input * constant((keep / (1 - p)).astype(input.dtype))
+
+
+def dropout2d(input, p=0.5, training=True):
+    """Zero whole channels: each (n, c) plane of an (N, C, H, W) input is dropped with probability p, the
+    survivors scaled by 1 / (1 - p) so the expected output equals the input."""
+    if not 0 <= p <= 1:
+        raise ValueError(f"dropout2d: probability p must be in [0, 1], got {p}")
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"dropout2d: expected a 4-D input (N, C, H, W) or 3-D (C, H, W), got shape {input.shape}")
+    if not training or p == 0:
+        return input
+    if p == 1:
+        return input * 0.0
+    keep = generator().random(input.shape[:-2] + (1, 1)) >= p
+    return input * constant((keep / (1 - p)).astype(input.dtype))
 
 
 def _array(buffer, name):
@@ -105,7 +141,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode "
                              "(training=False)")
-        mean, var = (t if isinstance(t, Tensor) else _wrap(t) for t in (running_mean, running_var))
+        mean, var = (t if isinstance(t, Tensor) else constant(t) for t in (running_mean, running_var))
         centered = x - mean.reshape(per_channel)
         var = var.reshape(per_channel)
     out = centered / (var + eps).sqrt()
@@ -191,4 +227,60 @@ def one_hot(tensor, num_classes=-1):
     if bad.size:
         raise RuntimeError(f"one_hot: class value {bad.flat[0]} is out of range for num_classes={num_classes} "
                            f"(expected 0 to {num_classes - 1})")
-    return _wrap((index[..., None] == np.arange(num_classes)).astype(np.int64))
+    return constant((index[..., None] == np.arange(num_classes)).astype(np.int64))
+
+
+# ------------------------------------------------------------------------------------- attention
+def _additive_mask(mask, name, disallowed, dtype):
+    """``mask`` as a float array to add to the scores: a boolean mask becomes -inf where it equals
+    ``disallowed`` and 0 elsewhere; a float mask is used as it is."""
+    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if array.dtype == np.bool_:
+        return np.where(array == disallowed, -np.inf, 0.0).astype(dtype)
+    if array.dtype.kind != "f":
+        raise TypeError(f"{name} must be a boolean or floating point mask, got dtype {array.dtype}")
+    return array.astype(dtype, copy=False)
+
+
+def _attention(q, k, v, mask=None, dropout_p=0.0, scale=None):
+    """softmax(q k^T * scale + mask) v for q (..., L, E), k (..., S, E), v (..., S, Ev) and an additive
+    float ``mask`` array broadcastable to (..., L, S). Returns (output (..., L, Ev), weights (..., L, S));
+    the weights are those multiplied with v, so after dropout."""
+    scale = 1 / math.sqrt(q.shape[-1]) if scale is None else scale
+    weights = dropout(scaled_softmax(q @ k.mT, scale, mask), dropout_p)
+    return weights @ v, weights
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
+    """softmax(Q K^T * scale + M) V with PyTorch's signature and mask convention.
+
+    query (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev); leading dimensions
+    broadcast. ``scale`` defaults to 1 / sqrt(E). ``attn_mask`` broadcastable to (..., L, S): boolean
+    True = the key **takes part** (False = masked out), or a float mask that is added to the scores.
+    ``is_causal=True`` lets query i see keys j <= i (the upper-left aligned lower triangle) and cannot
+    be combined with ``attn_mask``. Dropout with probability ``dropout_p`` is applied to the weights
+    whenever dropout_p > 0 (the function does not know about training mode; pass 0 when evaluating).
+    A query row whose keys are all masked gets output 0 (see the module docstring).
+
+    >>> q = Tensor(np.ones((1, 2, 4)))
+    >>> scaled_dot_product_attention(q, q, q, is_causal=True).shape
+    (1, 2, 4)
+    """
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ValueError(f"scaled_dot_product_attention: query, key and value need at least 2 dimensions "
+                         f"(..., L, E), got shapes {query.shape}, {key.shape}, {value.shape}")
+    L, S = query.shape[-2], key.shape[-2]
+    if key.shape[-1] != query.shape[-1] or value.shape[-2] != S:
+        raise ValueError(f"scaled_dot_product_attention: expected query (..., L, E), key (..., S, E) and "
+                         f"value (..., S, Ev), got shapes {query.shape}, {key.shape}, {value.shape}")
+    mask = None
+    if is_causal:
+        if attn_mask is not None:
+            raise ValueError("scaled_dot_product_attention: pass either attn_mask or is_causal=True, not both")
+        mask = np.where(np.tri(L, S, dtype=bool), 0.0, -np.inf).astype(query.dtype)
+    elif attn_mask is not None:
+        mask = _additive_mask(attn_mask, "attn_mask", False, query.dtype)
+        if mask.ndim < 2 or mask.shape[-2] not in (1, L) or mask.shape[-1] not in (1, S):
+            raise ValueError(f"scaled_dot_product_attention: attn_mask of shape {mask.shape} does not broadcast "
+                             f"to the attention scores (..., L, S) = (..., {L}, {S})")
+    return _attention(query, key, value, mask, dropout_p, scale)[0]

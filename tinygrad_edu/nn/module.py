@@ -12,8 +12,7 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
-from ..engine import tensor as _engine
-from ..engine.tensor import Tensor
+from ..engine.tensor import Tensor, scope
 
 
 class Parameter(Tensor):
@@ -142,11 +141,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args, **kwargs):
-        outer, _engine._scope = _engine._scope, self  # ops recorded inside remember this module (for drawing)
-        try:
+        with scope(self):  # ops recorded inside remember this module (for drawing)
             output = self.forward(*args, **kwargs)
-        finally:
-            _engine._scope = outer
         for hook in list(self._forward_hooks.values()):
             result = hook(self, args, output)
             if result is not None:

@@ -1,0 +1,120 @@
+"""What every family of ops shares: operands as Tensors, broadcasting with errors that name the op,
+``dim`` arguments normalized, and the registry of primitives.
+
+A *primitive* is an op with a backward closure of its own (it calls ``make_op``); every other op is
+composed from primitives. :func:`primitive` registers one under the name its graph nodes carry, so
+that the tests can check every derivative and ``DERIVATIVES.md`` can list them.
+"""
+
+import builtins
+import numbers
+
+import numpy as np
+
+from ..tensor import Tensor, _wrap
+
+PRIMITIVES = {}  # name -> function, in the order the families define them
+
+
+def primitive(fn):
+    """Register ``fn`` as a primitive, under its name without a leading underscore (the name its nodes
+    carry in a drawn graph). Returns ``fn`` itself: a call costs nothing extra."""
+    PRIMITIVES[fn.__name__.lstrip("_")] = fn
+    return fn
+
+
+# ------------------------------------------------------------------------------------- operands
+
+def _tensor(x, like=None):
+    """``x`` as a Tensor; a Python number takes the dtype of a floating ``like`` (so 2.0 * float64 stays float64)."""
+    if isinstance(x, Tensor):
+        return x
+    if type(x) in (float, int) and like is not None and like.data.dtype.kind == "f":
+        return _wrap(np.array(x, dtype=like.data.dtype))
+    return _wrap(x) if isinstance(x, np.ndarray) else Tensor(x)
+
+
+def _pair(a, b, name):
+    """The operands of the binary op ``name`` as Tensors. They are checked only off the fast path (a
+    Tensor with a Tensor or a Python number), which the op-overhead benchmark measures."""
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return a, b
+        if type(b) not in (float, int):
+            _check_operands(name, a, b)
+        return a, _tensor(b, a)
+    if type(a) not in (float, int) or not isinstance(b, Tensor):
+        _check_operands(name, a, b)
+    return _tensor(a, b if isinstance(b, Tensor) else None), _tensor(b)
+
+
+_OPERANDS = (Tensor, float, int, np.ndarray, np.number, np.bool_, numbers.Number, list, tuple)  # common first
+
+
+def _check_operands(name, a, b):
+    """None, a string or another object is named here, as Python names it, not deep inside NumPy."""
+    if not (isinstance(a, _OPERANDS) and isinstance(b, _OPERANDS)):
+        raise TypeError(f"unsupported operand type(s) for {name}: '{type(a).__name__}' and '{type(b).__name__}' "
+                        "(expected Tensors, numbers or arrays)")
+
+
+def _broadcasting(name, fn, a, b, core=0):
+    """Apply NumPy's ``fn`` to two tensors; an error names the op and the real problem: the shapes when
+    they do not broadcast (only the leading, batch dimensions broadcast when the last ``core`` ones are
+    the operands' own, as matmul's matrices), and NumPy's reason otherwise (an int to a negative power)."""
+    try:
+        return fn(a.data, b.data)
+    except ValueError as e:
+        batch_a, batch_b = a.shape[:a.ndim - core], b.shape[:b.ndim - core]
+        try:
+            np.broadcast_shapes(batch_a, batch_b)
+        except ValueError:
+            if core:
+                rule = (f": their batch dimensions (all but the last {core}, the matrices) are {batch_a} and "
+                        f"{batch_b}, and each trailing one must match or be 1")
+            else:
+                rule = " (each trailing dimension must match or be 1)"
+            raise RuntimeError(f"{name}: shapes {a.shape} and {b.shape} are not broadcastable{rule}") from None
+        raise RuntimeError(f"{name} of {a.dtype} {a.shape} and {b.dtype} {b.shape}: {e}") from None
+
+
+def _same_dtype(name, x, weight, bias=None):
+    """A layer's input, weight and bias must share a dtype, as in PyTorch: NumPy would quietly promote
+    a float64 input through float32 weights and return float64."""
+    if x.data.dtype != weight.data.dtype or (bias is not None and bias.data.dtype != weight.data.dtype):
+        got = f"input {x.dtype}, weight {weight.dtype}" + ("" if bias is None else f", bias {bias.dtype}")
+        raise RuntimeError(f"{name}: expected the input, weight and bias to have the same dtype, got {got}; "
+                           f"convert the input (input.to({weight.dtype})) or the model (model.to({x.dtype}))")
+
+
+# ----------------------------------------------------------------------------------- dimensions
+
+def _dims(dim, ndim, name):
+    """Normalize ``dim`` (None, int or tuple of ints) to a sorted tuple of non-negative axes."""
+    if dim is None:
+        return tuple(range(ndim))
+    if type(dim) is int and -ndim <= dim < ndim:  # the common case, checked cheaply
+        return (dim % ndim,)
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    lo, hi = -builtins.max(ndim, 1), builtins.max(ndim, 1) - 1
+    for d in dims:
+        if not lo <= d <= hi:
+            raise IndexError(f"{name}: dimension {d} is out of range for a tensor with {ndim} dimensions "
+                             f"(expected a dim in [{lo}, {hi}])")
+    return tuple(sorted(d % ndim for d in dims)) if ndim else ()
+
+
+def _dim(dim, ndim, name):
+    return _dims(dim, ndim, name)[0]
+
+
+def _without(shape, dims):
+    return tuple(n for i, n in enumerate(shape) if i not in dims)
+
+
+def _shape_arg(shape):
+    return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
+
+
+def _count(x, dims):
+    return int(np.prod([x.shape[d] for d in dims]))
