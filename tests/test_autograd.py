@@ -390,3 +390,46 @@ def test_float32_graphs_backpropagate_in_float32(fn, monkeypatch):
     b = Tensor(np.array([2.0, 2.0], dtype=np.float32), requires_grad=True)
     fn(a, b).sum().backward()
     assert a.grad.dtype == np.float32 and np.float64 not in seen
+
+
+# ------------------------------------------------------------------------- slices of one tensor
+def test_slicing_a_sequence_into_steps_sums_the_gradients_in_one_buffer(monkeypatch):
+    """An RNN reads x[t] at every step: backward must add the T slices' gradients into one x-sized buffer
+    (O(T) in all), not build a zero x-sized array per slice (O(T^2))."""
+    steps = 40
+    x = Tensor(np.random.default_rng(0).standard_normal((steps, 3, 4)), requires_grad=True)
+    weights = np.arange(1, steps + 1, dtype=np.float64)
+    loss = tg.stack([s * w for s, w in zip(x.unbind(0), weights)]).sum()
+    full_size, real_zeros = [], np.zeros
+
+    def counting_zeros(shape, *args, **kwargs):
+        if tuple(np.atleast_1d(shape)) == x.shape:
+            full_size.append(shape)
+        return real_zeros(shape, *args, **kwargs)
+
+    monkeypatch.setattr(np, "zeros", counting_zeros)
+    loss.backward()
+    monkeypatch.undo()
+    assert len(full_size) <= 1
+    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(weights[:, None, None], x.shape))
+
+
+def test_slices_with_repeated_and_overlapping_reads_add_up():
+    x = Tensor(np.arange(6.0), requires_grad=True)
+    (x[1:4].sum() + x[[0, 0, 5]].sum() * 2 + x[2] * 3 + x[x.data > 3].sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [4.0, 1.0, 4.0, 1.0, 1.0, 3.0])
+
+
+def test_slice_gradients_stay_differentiable_with_create_graph():
+    x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
+    (gx,) = tg.grad(x[0] * x[1] * x[2] + (x[1:] ** 3).sum(), x, create_graph=True)
+    np.testing.assert_allclose(gx.data, [-2.0, 1.0 + 3.0, -0.5 + 12.0])
+    (ggx,) = tg.grad(gx.sum(), x)
+    np.testing.assert_allclose(ggx.data, [-1.0 + 2.0, 2.0 + 6 * -1.0 + 0.5, -1.0 + 0.5 + 6 * 2.0])
+    assert tg.gradgradcheck(lambda t: t[1:] * t[0] + t[[2, 2]] ** 2, (Tensor(np.array([0.3, 0.7, -1.1]),
+                                                                            requires_grad=True),))
+
+
+def test_grad_with_the_same_input_twice_returns_it_twice():
+    x = Tensor(np.array(2.0), requires_grad=True)
+    assert [g.item() for g in tg.grad(x * x, [x, x])] == [4.0, 4.0]

@@ -399,64 +399,118 @@ def _store_grad(t, g, create_graph, handed_out):
         t.grad = g
 
 
+class IndexedGradient:
+    """A gradient that is zero except at ``index``, where it is ``g``: what ``x[index]`` sends back to x.
+
+    Materialized as zeros of x's shape with ``g`` added, a sequence split into T slices (an RNN reading
+    ``xw[t]`` at every step) would cost T full-size arrays; kept like this, the engine adds every slice's
+    gradient into one buffer (:class:`_Gradients`). Only a plain backward uses it: with
+    ``create_graph=True`` getitem's gradient is the differentiable op ``index_add_zeros``."""
+
+    __slots__ = ("g", "index", "basic")
+
+    def __init__(self, g, index, basic):
+        self.g, self.index, self.basic = g, index, basic
+
+    def add_into(self, array):
+        if self.basic:  # ints and slices never repeat an element
+            array[self.index] += self.g.data
+        else:  # integer arrays may: np.add.at adds every occurrence
+            np.add.at(array, self.index, self.g.data)
+
+
+class _Gradients:
+    """The gradients of one backward pass, summed over every use of each tensor.
+
+    A tensor used by several ops gets the sum of their gradients. Without ``create_graph`` that sum is
+    kept in a buffer this pass allocated itself (``owned``, keyed by id and holding the tensor so the id
+    stays unique) and later gradients are added into it in place: a gradient an op returned may be
+    shared (``add`` hands the same ``g`` to both inputs), so it is never written into."""
+
+    def __init__(self, create_graph):
+        self.create_graph, self.by_id, self.owned, self.leaves = create_graph, {}, {}, []
+
+    def pop(self, t):
+        return self.by_id.pop(id(t), None)
+
+    def get(self, t):
+        return self.by_id[id(t)]
+
+    def add(self, t, g, op):
+        """Add the gradient ``g`` of ``t`` that op ``op``'s backward returned (reduced to t's shape here)."""
+        key, indexed = id(t), type(g) is IndexedGradient
+        if not indexed and (type(g) is not Tensor or g.data.shape != t.data.shape or g.data.dtype is not t.data.dtype):
+            g = _sum_to(g, t, op)
+        prev = self.by_id.get(key)
+        if prev is None and t._ctx is None:
+            self.leaves.append(t)
+        if indexed:
+            g.add_into(self._own(key, prev, t).data)
+        elif prev is None:
+            self.by_id[key] = g
+        elif self.create_graph:
+            self.by_id[key] = prev + g
+        elif key in self.owned and self.owned[key] is prev:
+            prev.data += g.data
+        else:
+            self.by_id[key] = self.owned[key] = _wrap(prev.data + g.data)
+
+    def _own(self, key, prev, t):
+        """This tensor's gradient as a buffer this pass owns (zeros, or a copy of what arrived so far)."""
+        if prev is not None and self.owned.get(key) is prev:
+            return prev
+        buffer = _wrap(np.zeros(t.data.shape, t.data.dtype) if prev is None else prev.data.copy())
+        self.by_id[key] = self.owned[key] = buffer
+        return buffer
+
+
+def _check_all_used(ops, roots, inputs):
+    """``grad(..., allow_unused=False)``: every input must lead to an output, or the call is an error."""
+    reached = {id(p) for t in ops for p in t._ctx.parents} | {id(t) for t in roots}
+    for i, t in enumerate(inputs):
+        if id(t) not in reached:
+            raise RuntimeError(f"input {i} (shape {t.shape}) was not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+
+
 def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, allow_unused=True,
                   retain_all=False):
     """Propagate gradients from ``roots`` to every tensor that leads to them.
 
     Visits the recorded tensors newest first (see :func:`_recorded_ops`), so each one's gradient is
     complete before it is passed on to its parents; the leaves' gradients are complete at the end.
-    Without ``inputs`` the gradients land in ``.grad`` of leaves (and of retained tensors); with
-    ``inputs`` they are returned for those tensors instead and ``.grad`` is left alone.
+    Without ``inputs`` the gradients land in ``.grad`` of leaves (and of retained tensors, or of every
+    tensor with ``retain_all``); with ``inputs`` they are returned for those tensors instead.
     """
     ops = _recorded_ops(roots)
-    wanted = None if inputs is None else {id(t): i for i, t in enumerate(inputs)}
     if not allow_unused:
-        reached = {id(p) for t in ops for p in t._ctx.parents} | {id(t) for t in roots}
-        for i, t in enumerate(inputs):
-            if id(t) not in reached:
-                raise RuntimeError(f"input {i} (shape {t.shape}) was not used to compute the outputs; "
-                                   "pass allow_unused=True to get None for it")
-    found = [None] * (0 if inputs is None else len(inputs))
-    grads, leaves, handed_out = {}, [], set()
+        _check_all_used(ops, roots, inputs)
+    grads = _Gradients(create_graph)
     for r, g in zip(roots, root_grads):
-        if id(r) in grads:
-            grads[id(r)] = grads[id(r)] + g
-        else:
-            grads[id(r)] = g
-            if r._ctx is None:
-                leaves.append(r)
+        grads.add(r, g, "backward")
+    kept = {} if inputs is None else {id(t): None for t in inputs}
+    handed_out = set()  # arrays already stored in some .grad
     with _set_grad_enabled(create_graph):
         for t in ops:
-            g = grads.pop(id(t), None)
+            g = grads.pop(t)
             if g is None:
                 continue
             node = t._ctx
-            if wanted is not None:
-                if id(t) in wanted:
-                    found[wanted[id(t)]] = g
-            elif node.retain or retain_all:
+            if id(t) in kept:
+                kept[id(t)] = g
+            elif inputs is None and (node.retain or retain_all):
                 _store_grad(t, g, create_graph, handed_out)
             for p, pg in zip(node.parents, node.backward(g, t)):
-                if pg is None or not p.requires_grad:
-                    continue
-                if type(pg) is not Tensor or pg.data.shape != p.data.shape or pg.data.dtype is not p.data.dtype:
-                    pg = _sum_to(pg, p, node.op)
-                key = id(p)
-                prev = grads.get(key)
-                if prev is None:
-                    grads[key] = pg
-                    if p._ctx is None:
-                        leaves.append(p)
-                else:  # a tensor used several times: its gradient is the sum over the uses
-                    grads[key] = prev + pg if create_graph else _wrap(prev.data + pg.data)
+                if pg is not None and p.requires_grad:
+                    grads.add(p, pg, node.op)
             if not retain_graph:
                 node.backward = _freed_graph
-        for leaf in leaves:
-            if wanted is None:
-                _store_grad(leaf, grads[id(leaf)], create_graph, handed_out)
-            elif id(leaf) in wanted:
-                found[wanted[id(leaf)]] = grads[id(leaf)]
-    return found
+        for leaf in grads.leaves:
+            if inputs is None:
+                _store_grad(leaf, grads.get(leaf), create_graph, handed_out)
+            elif id(leaf) in kept:
+                kept[id(leaf)] = grads.get(leaf)
+    return [kept[id(t)] for t in inputs] if inputs is not None else []
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False, allow_unused=False):

@@ -9,7 +9,7 @@ import builtins
 
 import numpy as np
 
-from ..tensor import Tensor, make_op
+from ..tensor import IndexedGradient, Tensor, is_grad_enabled, make_op
 from .base import _dim, _dims, _shape_arg, _tensor, primitive
 from .elementwise import where
 
@@ -74,7 +74,14 @@ def getitem(x, idx):
         data = x.data[idx]
     except IndexError as e:
         raise IndexError(f"index into a tensor of shape {x.shape}: {e}") from None
-    return make_op("getitem", data, (x,), lambda g, out: (index_add_zeros(g, idx, x.shape),))
+    basic = _is_basic(idx)
+
+    def backward(g, out):
+        if is_grad_enabled():  # create_graph: the gradient must be an op, differentiable again
+            return (index_add_zeros(g, idx, x.shape),)
+        return (IndexedGradient(g, idx, basic),)  # the engine adds it into one buffer for all of x's slices
+
+    return make_op("getitem", data, (x,), backward)
 
 
 @primitive
