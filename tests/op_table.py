@@ -13,6 +13,7 @@ closed over, so every input is a float array that can require grad.
 import math
 import zlib
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Callable
 
 import numpy as np
@@ -41,8 +42,13 @@ class OpCase:
 
     def make_inputs(self, seed=0):
         """Float64 arrays for this case, deterministic per (name, seed)."""
-        rng = np.random.default_rng([zlib.crc32(self.name.encode()), seed])
-        return [_make(spec, rng) for spec in self.inputs]
+        return make_inputs(self.name, self.inputs, seed)
+
+
+def make_inputs(name, specs, seed=0):
+    """Float64 arrays for the input ``specs`` of the entry ``name``, deterministic per (name, seed)."""
+    rng = np.random.default_rng([zlib.crc32(name.encode()), seed])
+    return [_make(spec, rng) for spec in specs]
 
 
 def _make(spec, rng):
@@ -500,3 +506,65 @@ COVERED_OPS = {
 
 def cases_with_prefix(prefix):
     return [c for c in CASES if c.name == prefix or c.name.startswith(prefix + "_")]
+
+
+# ---------------------------------------------------- fused primitives against their references
+@dataclass(frozen=True)
+class FusedCase:
+    """A fused primitive and the plain composition of ops beside it (``engine/ops/``): the same function of
+    the same inputs, so values, gradients and (where the fused op has them) second derivatives must agree.
+    The fused recurrent layers are first-order only: ``twice_differentiable=False`` sends gradgradcheck to
+    the reference."""
+    name: str
+    fused: Callable  # Tensors -> Tensor
+    reference: Callable  # Tensors -> Tensor
+    inputs: tuple  # one Spec per input, as OpCase's
+    twice_differentiable: bool = True
+
+    def make_inputs(self, seed=0):
+        return make_inputs(self.name, self.inputs, seed)
+
+
+FUSED_CASES = []
+
+
+def fused(name, fn, reference, inputs, twice_differentiable=True, **constants):
+    """An entry whose two functions are called as f(*inputs, **constants)."""
+    FUSED_CASES.append(FusedCase(name, partial(fn, **constants), partial(reference, **constants), tuple(inputs),
+                                 twice_differentiable))
+
+
+_ops = tg.engine.ops
+_conv = (_ops.conv2d, _ops.conv2d_reference)
+fused("conv2d_plain", *_conv, [(2, 2, 5, 5), (3, 2, 3, 3)])
+fused("conv2d_stride2_pad1", *_conv, [(2, 2, 6, 5), (3, 2, 3, 2), (3,)], stride=2, padding=1)
+fused("conv2d_dilation2", *_conv, [(1, 2, 7, 6), (3, 2, 3, 2)], dilation=2)
+fused("conv2d_groups2_bias", *_conv, [(2, 4, 5, 5), (4, 2, 3, 3), (4,)], groups=2)
+fused("conv2d_same", *_conv, [(1, 2, 5, 6), (3, 2, 2, 3), (3,)], padding="same", dilation=(1, 2))  # pads (0, 1, 2, 2)
+
+# distinct values: no ties, so the first maximum is the only one and finite differences see no kink
+_pool = (_ops.max_pool2d, _ops.max_pool2d_reference)
+fused("max_pool2d_2x2", *_pool, [distinct(2, 2, 5, 6)], kernel_size=2)  # windows tile it: the reshape path
+fused("max_pool2d_3x3_stride2_pad1", *_pool, [distinct(2, 2, 5, 6)], kernel_size=3, stride=2, padding=1)
+fused("max_pool2d_ceil_mode", *_pool, [distinct(2, 2, 6, 5)], kernel_size=3, stride=2, ceil_mode=True)
+
+_ATTN_BIAS = np.random.default_rng(15).standard_normal((2, 1, 4, 5))  # a finite additive mask (a bias)
+_KEY_MASK = np.triu(np.full((4, 5), -np.inf), 1)  # row i sees keys 0..i: row 0 only one, none empty
+_softmax = (_ops.scaled_softmax, _ops.scaled_softmax_reference)
+fused("scaled_softmax_no_mask", *_softmax, [(2, 3, 4, 5)], scale=0.5, mask=None)
+fused("scaled_softmax_float_mask", *_softmax, [(2, 3, 4, 5)], scale=0.5, mask=_ATTN_BIAS)
+fused("scaled_softmax_mask_broadcasts_scores", *_softmax, [(3, 4, 5)], scale=0.7, mask=_ATTN_BIAS)  # -> (2, 3, 4, 5)
+fused("scaled_softmax_neg_inf_mask", *_softmax, [(2, 3, 4, 5)], scale=0.5, mask=_KEY_MASK)
+
+# T = 3 steps, batch 2, hidden 3: xw (T, N, gates * H), h0 and c0 (N, H), w_hh (gates * H, H), b_hh (gates * H,)
+_lstm = (_ops.lstm_layer, _ops.lstm_layer_reference)
+_LSTM_IN = [(3, 2, 12), normal(2, 3), normal(2, 3), normal(12, 3, scale=0.5)]
+fused("lstm_layer_forward", *_lstm, _LSTM_IN, twice_differentiable=False, reverse=False)
+fused("lstm_layer_reverse", *_lstm, _LSTM_IN, twice_differentiable=False, reverse=True)
+_gru = (_ops.gru_layer, _ops.gru_layer_reference)
+_GRU_IN = [(3, 2, 9), normal(2, 3), normal(9, 3, scale=0.5)]
+fused("gru_layer_bias", *_gru, _GRU_IN + [(9,)], twice_differentiable=False, reverse=False)
+fused("gru_layer_no_bias", *_gru, _GRU_IN, twice_differentiable=False, b_hh=None, reverse=False)
+fused("gru_layer_reverse", *_gru, _GRU_IN + [(9,)], twice_differentiable=False, reverse=True)
+
+assert len({c.name for c in FUSED_CASES}) == len(FUSED_CASES), "duplicate fused case names"

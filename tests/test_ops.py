@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-from op_table import CASES, COVERED_OPS, cases_with_prefix, outputs_list
+from op_table import CASES, COVERED_OPS, FUSED_CASES, cases_with_prefix, outputs_list
 
 import tinygrad_edu as tg
 
@@ -111,6 +111,53 @@ def test_gradcheck_one_input_requires_grad(case, which):
 @pytest.mark.parametrize("case", params(TWICE))
 def test_gradgradcheck(case):
     assert tg.gradgradcheck(case.fn, tensors(case.make_inputs()), **case.gradcheck_kwargs) is True
+
+
+# ------------------------------------------------------ fused primitives against their references
+def test_fused_table_covers_every_reference():
+    references = [name for name in tg.engine.ops.__all__ if name.endswith("_reference")]
+    missing = [r for r in references if not any(c.name.startswith(r[:-len("reference")]) for c in FUSED_CASES)]
+    assert not missing, f"no FUSED_CASES entry for {missing}"
+
+
+@pytest.mark.parametrize("case", params(FUSED_CASES))
+def test_fused_forward_equals_reference(case):
+    fused, reference = case.fused(*tensors(case.make_inputs())), case.reference(*tensors(case.make_inputs()))
+    assert fused.shape == reference.shape and fused.dtype == reference.dtype == np.float64
+    np.testing.assert_allclose(fused.data, reference.data, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("case", params(FUSED_CASES))
+def test_fused_gradients_equal_reference(case):
+    """The gradient of <G, f(inputs)> for a random upstream G, with respect to every input."""
+    arrays = case.make_inputs()
+    grads = []
+    for fn in (case.fused, case.reference):
+        inputs = tensors(arrays)
+        out = fn(*inputs)
+        upstream = tg.Tensor(np.random.default_rng(1).standard_normal(out.shape))
+        grads.append(tg.grad(out, inputs, upstream))
+    for i, (fused, reference) in enumerate(zip(*grads)):
+        np.testing.assert_allclose(fused.data, reference.data, rtol=1e-12, atol=1e-12, err_msg=f"input {i}")
+
+
+@pytest.mark.parametrize("case", params(FUSED_CASES))
+def test_fused_gradcheck(case):
+    assert tg.gradcheck(case.fused, tensors(case.make_inputs())) is True
+
+
+@pytest.mark.parametrize("case", params(FUSED_CASES))
+def test_fused_gradgradcheck(case):
+    """Second derivatives of the fused op, or of its reference where the fused op is first-order only."""
+    fn = case.fused if case.twice_differentiable else case.reference
+    assert tg.gradgradcheck(fn, tensors(case.make_inputs())) is True
+
+
+@pytest.mark.parametrize("case", params([c for c in FUSED_CASES if not c.twice_differentiable]))
+def test_fused_first_order_only_refuses_a_differentiable_gradient(case):
+    inputs = tensors(case.make_inputs())
+    with pytest.raises(RuntimeError, match="the fused layer has no second derivative"):
+        tg.grad(case.fused(*inputs).sum(), inputs, create_graph=True)
 
 
 def test_astype_gradient_dtypes():
@@ -239,3 +286,9 @@ def test_gradcheck_reports_wrong_gradient_of_0d_input():
     x = tg.Tensor(np.array(0.7), requires_grad=True)
     with pytest.raises(tg.GradcheckError, match="output 0 with respect to input 0"):
         tg.gradcheck(wrong_square, (x,))
+
+
+def test_scaled_softmax_keeps_the_scores_dtype_whatever_the_mask():
+    scores = tg.Tensor(np.zeros((2, 3), np.float32))
+    for mask in (np.zeros((2, 3)), np.array([[0.0, -np.inf, 0.0], [-np.inf] * 3])):  # float64 masks
+        assert tg.engine.ops.scaled_softmax(scores, 1.0, mask).dtype == np.float32

@@ -6,6 +6,7 @@ tensors are float32 unless ``dtype`` says otherwise.
 
 import numpy as np
 
+from .ops.base import _shape_arg
 from .random import generator
 from .tensor import Tensor, _wrap
 
@@ -15,21 +16,17 @@ def _make(data, requires_grad):
     return t.requires_grad_() if requires_grad else t
 
 
-def _shape(size):
-    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else tuple(size)
-
-
 def zeros(*size, dtype=np.float32, requires_grad=False):
-    return _make(np.zeros(_shape(size), dtype=dtype), requires_grad)
+    return _make(np.zeros(_shape_arg(size), dtype=dtype), requires_grad)
 
 
 def ones(*size, dtype=np.float32, requires_grad=False):
-    return _make(np.ones(_shape(size), dtype=dtype), requires_grad)
+    return _make(np.ones(_shape_arg(size), dtype=dtype), requires_grad)
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor of ``size`` filled with ``fill_value`` (float32 for a float, int64 for an int)."""
-    return _make(np.full(_shape((size,)), fill_value, dtype=dtype or Tensor(fill_value).dtype), requires_grad)
+    return _make(np.full(_shape_arg((size,)), fill_value, dtype=dtype or Tensor(fill_value).dtype), requires_grad)
 
 
 def zeros_like(t, dtype=None, requires_grad=False):
@@ -55,9 +52,9 @@ def eye(n, m=None, dtype=np.float32, requires_grad=False):
 
 def randn(*size, dtype=np.float32, requires_grad=False):
     """Samples of the standard normal distribution N(0, 1)."""
-    return _make(generator().standard_normal(_shape(size)).astype(dtype), requires_grad)
+    return _make(generator().standard_normal(_shape_arg(size)).astype(dtype), requires_grad)
 
 
 def rand(*size, dtype=np.float32, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
-    return _make(generator().random(_shape(size)).astype(dtype), requires_grad)
+    return _make(generator().random(_shape_arg(size)).astype(dtype), requires_grad)

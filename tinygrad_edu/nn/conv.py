@@ -7,14 +7,13 @@ from here and from ``nn.functional`` under PyTorch's names.
 
 import numbers
 
-import numpy as np
-
 from ..engine.ops import adaptive_avg_pool2d, avg_pool2d, conv1d, conv2d, fold, max_pool2d, unfold
 from ..engine.tensor import Tensor
 from . import functional as F
 from . import init
 from .functional import dropout2d
-from .module import Module, Parameter, _check_size
+from .layers import _DropoutNd, _weight_and_bias
+from .module import Module, _check_size
 
 __all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "Conv1d", "Conv2d", "Dropout2d", "MaxPool2d", "adaptive_avg_pool2d",
            "avg_pool2d", "conv1d", "conv2d", "dropout2d", "fold", "max_pool2d", "unfold"]
@@ -49,12 +48,7 @@ class _ConvNd(Module):
         else:
             self.padding = tup(padding)
         self.padding_mode = padding_mode
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(np.empty(shape, dtype=np.float32))
-        if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype=np.float32))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_channels, in_channels // groups, *self.kernel_size), bias)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -95,6 +89,7 @@ class Conv2d(_ConvNd):
     """2-D convolution layer, PyTorch's signature, parameters weight (out, in/groups, kh, kw) and bias (out,),
     and init. ``padding_mode`` 'reflect', 'replicate' or 'circular' pads with :func:`pad` first.
 
+    >>> import numpy as np
     >>> Conv2d(1, 4, 3, padding=1)(Tensor(np.zeros((2, 1, 5, 5), dtype=np.float32))).shape
     (2, 4, 5, 5)
     """
@@ -179,17 +174,8 @@ class AdaptiveAvgPool2d(Module):
         return f"output_size={self.output_size}"
 
 
-class Dropout2d(Module):
+class Dropout2d(_DropoutNd):
     """Training: zero whole channels with probability p, scale the rest by 1 / (1 - p). Evaluation: identity."""
-
-    def __init__(self, p=0.5):
-        super().__init__()
-        if not (isinstance(p, numbers.Real) and 0 <= p <= 1):
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p = p
 
     def forward(self, input):
         return F.dropout2d(input, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}"

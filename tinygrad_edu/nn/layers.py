@@ -22,6 +22,14 @@ __all__ = ["BatchNorm1d", "BatchNorm2d", "Dropout", "Embedding", "Flatten", "GEL
 
 
 # ------------------------------------------------------------------------------------------ linear
+def _weight_and_bias(layer, weight_shape, bias):
+    """Give ``layer`` (Linear, a convolution) PyTorch's float32 ``weight`` of ``weight_shape`` and, when
+    ``bias``, a ``bias`` of shape (weight_shape[0],), else the parameter registered as None; both are
+    left for the layer's ``reset_parameters`` to fill."""
+    layer.weight = Parameter(np.empty(weight_shape, dtype=np.float32))
+    layer.register_parameter("bias", Parameter(np.empty(weight_shape[0], dtype=np.float32)) if bias else None)
+
+
 class Linear(Module):
     """y = x W^T + b for x of shape (..., in_features): W is (out_features, in_features), b is
     (out_features,). Initialized as PyTorch: W by ``kaiming_uniform_(a=sqrt(5))``, which is
@@ -36,11 +44,7 @@ class Linear(Module):
         _check_size("Linear", in_features, "in_features", positive=False)
         _check_size("Linear", out_features, "out_features", positive=False)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=np.float32))
-        if bias:
-            self.bias = Parameter(np.empty(out_features, dtype=np.float32))
-        else:
-            self.register_parameter("bias", None)
+        _weight_and_bias(self, (out_features, in_features), bias)
         self.reset_parameters()
 
     def reset_parameters(self):
@@ -209,9 +213,8 @@ class LogSoftmax(Module):
         return f"dim={self.dim}"
 
 
-class Dropout(Module):
-    """Training: zero each element with probability p and scale the rest by 1 / (1 - p), so the
-    expected output equals the input. Evaluation: the identity."""
+class _DropoutNd(Module):
+    """What Dropout and Dropout2d share, as in PyTorch: the probability ``p``, checked when built."""
 
     def __init__(self, p=0.5):
         super().__init__()
@@ -219,11 +222,16 @@ class Dropout(Module):
             raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p = p
 
-    def forward(self, input):
-        return F.dropout(input, self.p, self.training)
-
     def extra_repr(self):
         return f"p={self.p}"
+
+
+class Dropout(_DropoutNd):
+    """Training: zero each element with probability p and scale the rest by 1 / (1 - p), so the
+    expected output equals the input. Evaluation: the identity."""
+
+    def forward(self, input):
+        return F.dropout(input, self.p, self.training)
 
 
 # ----------------------------------------------------------------------------------- normalization

@@ -226,6 +226,18 @@ def _clamped_log(x):
     return where(above, where(above, x, 1.0).log(), -100.0)
 
 
+def _binary_loss(name, input, target, weight, reduction, per_element):
+    """What both binary cross-entropies share: check the arguments, compute ``per_element(target)`` (the
+    loss's own checks and formula, given the target as a Tensor of the input's shape), multiply by
+    ``weight`` (broadcast to the input's shape) and reduce."""
+    _check_reduction(name, reduction)
+    _check_input(name, input)
+    target = _float_target(name, target, input)
+    weight = _optional_tensor(name, "weight", weight, input, None)
+    loss = per_element(target)
+    return _reduce(loss if weight is None else loss * weight, reduction)
+
+
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross-entropy between probabilities x in [0, 1] and targets y (same shape)::
 
@@ -238,17 +250,14 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     >>> round(binary_cross_entropy(Tensor([0.5]), Tensor([1.0])).item(), 4)   # ln 2
     0.6931
     """
-    name = "binary_cross_entropy"
-    _check_reduction(name, reduction)
-    _check_input(name, input)
-    target = _float_target(name, target, input)
-    weight = _optional_tensor(name, "weight", weight, input, None)
-    outside = input.data[~((input.data >= 0) & (input.data <= 1))]
-    if outside.size:
-        raise ValueError(f"{name}: input must hold probabilities in [0, 1], got {outside.flat[0]} "
-                         "(for logits use binary_cross_entropy_with_logits)")
-    loss = -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
-    return _reduce(loss if weight is None else loss * weight, reduction)
+    def per_element(target):
+        outside = input.data[~((input.data >= 0) & (input.data <= 1))]
+        if outside.size:
+            raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got {outside.flat[0]} "
+                             "(for logits use binary_cross_entropy_with_logits)")
+        return -(target * _clamped_log(input) + (1 - target) * _clamped_log(1 - input))
+
+    return _binary_loss("binary_cross_entropy", input, target, weight, reduction, per_element)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
@@ -266,17 +275,16 @@ def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean
     0.6931
     """
     name = "binary_cross_entropy_with_logits"
-    _check_reduction(name, reduction)
-    _check_input(name, input)
-    target = _float_target(name, target, input)
-    weight = _optional_tensor(name, "weight", weight, input, None)
-    pos_weight = _optional_tensor(name, "pos_weight", pos_weight, input, None)
-    log_sigmoid = minimum(input, 0.0) - (1 + (-input.abs()).exp()).log()  # log(1 + e^-|x|) is in (0, ln 2]
-    # PyTorch's expression, term for term, so that infinite logits give its inf and NaN losses (and its finite
-    # gradients): (1 - y) x is NaN for y = 1 at x = +inf, the difference NaN at x = -inf
-    weighted = log_sigmoid if pos_weight is None else (1 + (pos_weight - 1) * target) * log_sigmoid
-    loss = (1 - target) * input - weighted
-    return _reduce(loss if weight is None else loss * weight, reduction)
+
+    def per_element(target):
+        pw = _optional_tensor(name, "pos_weight", pos_weight, input, None)
+        log_sigmoid = minimum(input, 0.0) - (1 + (-input.abs()).exp()).log()  # log(1 + e^-|x|) is in (0, ln 2]
+        # PyTorch's expression, term for term, so that infinite logits give its inf and NaN losses (and its finite
+        # gradients): (1 - y) x is NaN for y = 1 at x = +inf, the difference NaN at x = -inf
+        weighted = log_sigmoid if pw is None else (1 + (pw - 1) * target) * log_sigmoid
+        return (1 - target) * input - weighted
+
+    return _binary_loss(name, input, target, weight, reduction, per_element)
 
 
 # ----------------------------------------------------------------------------------------- modules

@@ -113,6 +113,7 @@ def _without(shape, dims):
 
 
 def _shape_arg(shape):
+    """A shape given as separate ints or as one tuple or list: f(2, 3) and f((2, 3)) both give (2, 3)."""
     return tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else tuple(shape)
 
 
