@@ -67,6 +67,17 @@ class _Recurrent(Module):
     def _weights(self, suffix=""):
         return tuple(getattr(self, f"{name}{suffix}") for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
 
+    def _check_states(self, hx, expected, input):
+        """Each given state must be a Tensor of shape ``expected`` and of the input's dtype."""
+        name = type(self).__name__
+        for state_name, h in zip(self._state_names, hx):
+            if not isinstance(h, Tensor) or h.shape != expected:
+                got = h.shape if isinstance(h, Tensor) else type(h).__name__
+                raise ValueError(f"{name}: expected {state_name} of shape {expected} for input of shape "
+                                 f"{input.shape}, got {got}")
+            if h.dtype != input.dtype:  # NumPy would quietly promote the whole sequence
+                raise RuntimeError(f"{name}: expected {state_name} of the input's dtype {input.dtype}, got {h.dtype}")
+
     def reset_parameters(self):
         bound = 1 / math.sqrt(self.hidden_size)
         for p in self.parameters():
@@ -100,13 +111,7 @@ class _Cell(_Recurrent):
         expected = batch + (self.hidden_size,)
         if hx is None:
             return tuple(Tensor(np.zeros(expected, dtype=input.dtype)) for _ in self._state_names)
-        for state_name, h in zip(self._state_names, hx):
-            if not isinstance(h, Tensor) or h.shape != expected:
-                got = h.shape if isinstance(h, Tensor) else type(h).__name__
-                raise ValueError(f"{name}: expected {state_name} of shape {expected} for input of shape "
-                                 f"{input.shape}, got {got}")
-            if h.dtype != input.dtype:  # NumPy would quietly promote the whole sequence
-                raise RuntimeError(f"{name}: expected {state_name} of the input's dtype {input.dtype}, got {h.dtype}")
+        self._check_states(hx, expected, input)
         return tuple(hx)
 
     def extra_repr(self):
@@ -241,13 +246,7 @@ class _Layers(_Recurrent):
         if hx is None:
             zeros = Tensor(np.zeros((x.shape[1], self.hidden_size), dtype=input.dtype))
             return x, [(zeros,) * len(self._state_names)] * len(self._suffixes)
-        for state_name, h in zip(self._state_names, hx):
-            if not isinstance(h, Tensor) or h.shape != expected:
-                got = h.shape if isinstance(h, Tensor) else type(h).__name__
-                raise ValueError(f"{name}: expected {state_name} of shape {expected} for input of shape "
-                                 f"{input.shape}, got {got}")
-            if h.dtype != input.dtype:  # NumPy would quietly promote the whole sequence
-                raise RuntimeError(f"{name}: expected {state_name} of the input's dtype {input.dtype}, got {h.dtype}")
+        self._check_states(hx, expected, input)
         hx = [h if batched else h.unsqueeze(1) for h in hx]
         return x, [tuple(h[k] for h in hx) for k in range(len(self._suffixes))]
 
