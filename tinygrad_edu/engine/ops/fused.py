@@ -24,6 +24,7 @@ def scaled_softmax(scores, scale, mask):
     """weights = softmax(scores * scale + mask) along the last dimension, as one primitive.
 
     Derivative: dL/dscores = scale * w * (g - sum_j g_j w_j), per row.
+
     The reference is :func:`scaled_softmax_reference`; fused because attention runs it on every
     (query, key) pair, and one pass replaces six ops (mul, add, then softmax's sub, exp, sum, div).
     ``mask`` is a constant float array; a row that is -inf everywhere gets weights 0 (and so gradient 0)
@@ -33,10 +34,10 @@ def scaled_softmax(scores, scale, mask):
     if mask is not None:
         dead = np.isneginf(mask).all(axis=-1, keepdims=True)
         if dead.any():  # give such rows finite scores here, and zero their weights below
-            mask = np.where(dead, 0.0, mask).astype(z.dtype)
+            mask = np.where(dead, 0.0, mask)
         else:
             dead = None
-        z = z + mask  # not +=: a mask with more leading dimensions broadcasts the scores up
+        z = z + mask.astype(z.dtype, copy=False)  # not +=: a mask with more leading dimensions broadcasts z up
     z -= z.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
@@ -114,8 +115,8 @@ def lstm_layer(xw, h0, c0, w_hh, reverse):
     both biases, x W_ih^T + b_ih + b_hh, gates in PyTorch's order (i, f, g, o); h0, c0 (N, H); w_hh (4H, H);
     ``reverse`` runs t = T-1..0. Returns (T + 1, N, H): the hidden states h_t in time order, then c_T.
     Derivative, with gates i, f, g, o after their nonlinearities and dh, dc the gradients reaching h_t, c_t:
-        dc = dc_next f_next + dh o (1 - tanh(c_t)^2)
-        da = [dc g i (1 - i), dc c_prev f (1 - f), dc i (1 - g^2), dh tanh(c_t) o (1 - o)]   (pre-activations)
+        dc = dc_next f_next + dh o (1 - tanh(c_t)^2);
+        da = [dc g i (1 - i), dc c_prev f (1 - f), dc i (1 - g^2), dh tanh(c_t) o (1 - o)]   (pre-activations);
         dh_prev = (gradient of the output h_prev) + da W_hh,   dW_hh = sum_t da^T h_prev,   dxw = da.
     First-order only."""
     w = np.ascontiguousarray(_gate_blocks(w_hh.data.T, _OIFG).T)  # the rows' gate blocks reordered
@@ -145,8 +146,8 @@ def gru_layer(xw, h0, w_hh, b_hh, reverse):
     loop) with the loops in NumPy. xw (T, N, 3H) is the input projection x W_ih^T + b_ih, gates (r, z, n);
     h0 (N, H); w_hh (3H, H); b_hh (3H,) or None. Returns the hidden states (T, N, H) in time order.
     Derivative, with hw = h_prev W_hh^T + b_hh, gates r, z, candidate n and a_n = xw_n + r hw_n:
-        da_n = dh (1 - z) (1 - n^2),  da_r = da_n hw_n r (1 - r),  da_z = dh (h_prev - n) z (1 - z)
-        dxw = [da_r, da_z, da_n],  dhw = [da_r, da_z, da_n r]
+        da_n = dh (1 - z) (1 - n^2),  da_r = da_n hw_n r (1 - r),  da_z = dh (h_prev - n) z (1 - z);
+        dxw = [da_r, da_z, da_n],  dhw = [da_r, da_z, da_n r];
         dh_prev = (gradient of the output h_prev) + dh z + dhw W_hh,  dW_hh = sum_t dhw^T h_prev,
         db_hh = sum_t dhw.
     First-order only."""

@@ -36,8 +36,9 @@ def matmul(a, b):
 def linear(x, weight, bias=None):
     """y = x W^T + b, PyTorch's layout: x (..., in), W (out, in), b (out,).
     dL/dx = G W,  dL/dW = G^T x and dL/db = sum of G, both summed over all leading dimensions.
-    Fused (x @ W.T + b is the same math) because it is measured: one op instead of three forward and
-    a handful fewer backward keeps the MLP benchmark step within 10% of PyTorch's."""
+
+    One op for what x @ W.T + b computes in three (and fewer in backward): in a small model's step the
+    per-op overhead weighs as much as the arithmetic (see benchmarks/README.md)."""
     if x.ndim == 0 or x.shape[-1] != weight.shape[-1] or weight.ndim != 2:
         raise RuntimeError(f"linear: input of shape {x.shape} does not fit a weight of shape {weight.shape} "
                            "(expected input (..., in) and weight (out, in))")

@@ -24,7 +24,7 @@ def sum(x, dim=None, keepdim=False):
 
 
 def _extreme(name, np_reduce, x, dim, keepdim):
-    """amax / amin: d/dx_i = 1/k for the k elements equal to the extreme, 0 elsewhere (PyTorch's choice)."""
+    """amax and amin in one body: ``name`` is the op, ``np_reduce`` its NumPy reduction (derivative: see amax)."""
     dims = _dims(dim, x.ndim, name)
     if x.numel() == 0:
         raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
@@ -40,13 +40,15 @@ def _extreme(name, np_reduce, x, dim, keepdim):
 
 @primitive
 def amax(x, dim=None, keepdim=False):
-    """Largest value over ``dim``; ties share the gradient equally."""
+    """Largest value over ``dim``.   d/dx_i = 1/k for the k elements equal to the max, 0 elsewhere: ties
+    share the gradient equally (PyTorch's choice)."""
     return _extreme("amax", np.max, x, dim, keepdim)
 
 
 @primitive
 def amin(x, dim=None, keepdim=False):
-    """Smallest value over ``dim``; ties share the gradient equally."""
+    """Smallest value over ``dim``.   d/dx_i = 1/k for the k elements equal to the min, 0 elsewhere: ties
+    share the gradient equally (PyTorch's choice)."""
     return _extreme("amin", np.min, x, dim, keepdim)
 
 

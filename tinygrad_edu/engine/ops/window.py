@@ -118,7 +118,7 @@ def _conv2d(x, weight, bias, geo):
 
 @primitive
 def conv2d_input_grad(g, weight, x_shape, geo, g_grid=None):
-    """dL/dx = col2im(W^T G), the transposed convolution of G: per group the windows' gradient
+    """conv2d's input gradient col2im(W^T G), the transposed convolution of G: per group the windows' gradient
     dcols (C/G*kh*kw, N*H_out*Wq) = W^T (C/G*kh*kw, O/G) @ G (O/G, N*H_out*Wq), G on the grid (zero
     past column W_out), each window's values then added back where the window came from.
     ``g_grid``: G already on the grid, if the caller has it.
@@ -139,9 +139,9 @@ def conv2d_input_grad(g, weight, x_shape, geo, g_grid=None):
 
 @primitive
 def conv2d_weight_grad(x, g, geo, cols=None, g_grid=None):
-    """dL/dW = G (O/G, N*H_out*Wq) @ cols^T (N*H_out*Wq, C/G*kh*kw) per group, G on the grid (its zero
+    """conv2d's weight gradient G (O/G, N*H_out*Wq) @ cols^T (N*H_out*Wq, C/G*kh*kw) per group, G on the grid (its zero
     columns drop the grid's extra windows), reshaped to W's (O, C/G, kh, kw). Computed as the transpose of
-    cols @ G^T: the same numbers, and OpenBLAS runs that orientation 10-20% faster on these long, narrow
+    cols @ G^T: the same numbers, in the orientation OpenBLAS runs faster on these long, narrow
     matrices. ``cols``, ``g_grid``: the windows of x and G on the grid, if the caller has them.
     Backward (upstream H, shaped like W): d/dx = conv2d_input_grad(G, H), d/dG = conv(x, H)."""
     if cols is None:
@@ -314,6 +314,7 @@ def window_max(windows):
     """Max over the kernel axes of (N, C, H_out, W_out, kh, kw) windows -> (N, C, H_out, W_out).
     Derivative: dL/dwindows = G * mask, the constant 0/1 mask holding the *first* maximum of each window
     (PyTorch's choice when values tie, e.g. the zeros after a ReLU), see :func:`spread`.
+
     Returns the op and the mask (laid out (kh, kw, N, C, H_out, W_out), see ``kernels/pooling.py``)."""
     peak, mask = pooling.first_max(windows.data)
     return make_op("window_max", peak, (windows,), lambda g, out: (spread(g, mask, windows.data),)), mask
