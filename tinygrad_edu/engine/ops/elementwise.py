@@ -3,6 +3,10 @@
 Each primitive is its NumPy forward, a backward closure ``backward(g, out)`` written with Tensor ops
 (so it can be differentiated again) and the local derivative in its docstring. The engine sums a
 broadcast gradient back to each input's shape, so the closures here never have to.
+
+A closure reads the op's inputs from ``out.parents`` rather than capturing them: every captured
+variable is one more object per op (a cell, and a tuple of them) that Python's cyclic garbage
+collector walks again and again while a graph is alive, which made deep graphs slower to build.
 """
 
 import math
@@ -26,32 +30,40 @@ def sub(a, b):
     """a - b.   d/da = 1,  d/db = -1."""
     a, b = _pair(a, b, "sub")
     return make_op("sub", _broadcasting("sub", np.subtract, a, b), (a, b),
-                   lambda g, out: (g, -g if b.requires_grad else None))
+                   lambda g, out: (g, -g if out.parents[1].requires_grad else None))
 
 
 @primitive
 def mul(a, b):
     """a * b.   d/da = b,  d/db = a."""
     a, b = _pair(a, b, "mul")
-    return make_op("mul", _broadcasting("mul", np.multiply, a, b), (a, b),
-                   lambda g, out: (g * b if a.requires_grad else None, g * a if b.requires_grad else None))
+    def backward(g, out):
+        a, b = out.parents
+        return (g * b if a.requires_grad else None, g * a if b.requires_grad else None)
+
+    return make_op("mul", _broadcasting("mul", np.multiply, a, b), (a, b), backward)
 
 
 @primitive
 def div(a, b):
     """a / b.   d/da = 1/b,  d/db = -a/b^2 = -out/b."""
     a, b = _pair(a, b, "div")
-    return make_op("div", _broadcasting("div", np.true_divide, a, b), (a, b),
-                   lambda g, out: (g / b if a.requires_grad else None, -g * out / b if b.requires_grad else None))
+    def backward(g, out):
+        a, b = out.parents
+        return (g / b if a.requires_grad else None, -g * out / b if b.requires_grad else None)
+
+    return make_op("div", _broadcasting("div", np.true_divide, a, b), (a, b), backward)
 
 
 @primitive
 def pow(a, b):
     """a ** b.   d/da = b * a^(b-1),  d/db = a^b * ln(a) = out * ln(a)."""
     a, b = _pair(a, b, "pow")
-    return make_op("pow", _broadcasting("pow", np.power, a, b), (a, b),
-                   lambda g, out: (g * b * a ** (b - 1) if a.requires_grad else None,
-                                   g * out * a.log() if b.requires_grad else None))
+    def backward(g, out):
+        a, b = out.parents
+        return (g * b * a ** (b - 1) if a.requires_grad else None, g * out * a.log() if b.requires_grad else None)
+
+    return make_op("pow", _broadcasting("pow", np.power, a, b), (a, b), backward)
 
 
 @primitive
@@ -60,6 +72,7 @@ def maximum(a, b):
     a, b = _pair(a, b, "maximum")
 
     def backward(g, out):
+        a, b = out.parents
         share = _wrap(((a.data > b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
         return g * share, g * (1 - share)
 
@@ -72,6 +85,7 @@ def minimum(a, b):
     a, b = _pair(a, b, "minimum")
 
     def backward(g, out):
+        a, b = out.parents
         share = _wrap(((a.data < b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
         return g * share, g * (1 - share)
 
@@ -112,7 +126,7 @@ def exp(x):
 @primitive
 def log(x):
     """Natural log.   d/dx = 1/x."""
-    return make_op("log", np.log(x.data), (x,), lambda g, out: (g / x,))
+    return make_op("log", np.log(x.data), (x,), lambda g, out: (g / out.parents[0],))
 
 
 @primitive
@@ -124,19 +138,19 @@ def sqrt(x):
 @primitive
 def abs(x):
     """|x|.   d/dx = sign(x) (0 at 0, as in PyTorch)."""
-    return make_op("abs", np.abs(x.data), (x,), lambda g, out: (g * _wrap(np.sign(x.data)),))
+    return make_op("abs", np.abs(x.data), (x,), lambda g, out: (g * _wrap(np.sign(out.parents[0].data)),))
 
 
 @primitive
 def sin(x):
     """sin(x).   d/dx = cos(x)."""
-    return make_op("sin", np.sin(x.data), (x,), lambda g, out: (g * x.cos(),))
+    return make_op("sin", np.sin(x.data), (x,), lambda g, out: (g * out.parents[0].cos(),))
 
 
 @primitive
 def cos(x):
     """cos(x).   d/dx = -sin(x)."""
-    return make_op("cos", np.cos(x.data), (x,), lambda g, out: (-g * x.sin(),))
+    return make_op("cos", np.cos(x.data), (x,), lambda g, out: (-g * out.parents[0].sin(),))
 
 
 @primitive
@@ -158,7 +172,7 @@ def sigmoid(x):
 @primitive
 def relu(x):
     """max(x, 0).   d/dx = 1 where x > 0, else 0."""
-    return make_op("relu", np.maximum(x.data, 0), (x,), lambda g, out: (g * _wrap(x.data > 0),))
+    return make_op("relu", np.maximum(x.data, 0), (x,), lambda g, out: (g * _wrap(out.parents[0].data > 0),))
 
 
 @primitive
@@ -180,13 +194,9 @@ _ERF_P1 = (80437.3630960840172832162, 7404.07142710151470082064, 3017.8278853650
 
 _ERF_Q1 = (80437.3630960840172826266, 34216.5257924628539769006, 6379.60017324428279487120,
            658.070155459240506326937, 38.0190713951939403753468, 1.0)
-
-
 _ERF_P2 = (1826.3348842295112592168999, 2898.0293292167655611275846, 2320.439590251635247384768711,
            1143.262070703886173606073338, 368.5196154710010637133875746, 77.08161730368428609781633646,
            9.675807882987265400604202961, 0.5641877825507397413087057563)
-
-
 _ERF_Q2 = (1826.3348842295112595576438, 4958.82756472114071495438422, 6089.5424232724435504633068,
            4429.612803883682726711528526, 2094.384367789539593790281779, 661.7361207107653469211984771,
            137.1255960500622202878443578, 17.14980943627607849376131193, 1.0)

@@ -23,9 +23,10 @@ def matmul(a, b):
     if a.ndim == 1 or b.ndim == 1:
         out = matmul(a.unsqueeze(0) if a.ndim == 1 else a, b.unsqueeze(-1) if b.ndim == 1 else b)
         return out.squeeze(((-2,) if a.ndim == 1 else ()) + ((-1,) if b.ndim == 1 else ()))
-    transposed = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
 
     def backward(g, out):
+        a, b = out.parents
+        transposed = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
         gb = None if not b.requires_grad else (g.mT @ a).mT if transposed else a.mT @ g
         return (g @ b.mT if a.requires_grad else None), gb
 
@@ -51,9 +52,10 @@ def linear(x, weight, bias=None):
         data += bias.data  # in place: the product is a fresh array
 
     def backward(g, out):
+        x, weight, *bias = out.parents
         g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
         return ((g2 @ weight).reshape(x.shape) if x.requires_grad else None,
                 g2.mT @ x2 if weight.requires_grad else None,
-                g2.sum(0) if bias is not None and bias.requires_grad else None)
+                g2.sum(0) if bias and bias[0].requires_grad else None)
 
     return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward)

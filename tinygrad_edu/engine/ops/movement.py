@@ -24,7 +24,7 @@ def reshape(x, *shape):
     except ValueError:
         raise RuntimeError(f"reshape: shape {tuple(shape)} is invalid for a tensor of shape {x.shape} "
                            f"({x.numel()} elements)") from None
-    return make_op("reshape", data, (x,), lambda g, out: (g.reshape(x.shape),))
+    return make_op("reshape", data, (x,), lambda g, out: (g.reshape(out.parents[0].shape),))
 
 
 @primitive
