@@ -135,6 +135,14 @@ def test_make_op_and_private_engine_helpers_stay_inside_the_engine():
                           + "\n".join(problems))
 
 
+def test_graph_internals_are_read_through_the_public_tensor_api_outside_the_engine():
+    """A Tensor's recorded node (``_ctx``) is the engine's: others use ``op``, ``parents``, ``is_leaf``, ``scope``."""
+    problems = [f"{path}:{node.lineno}: .{node.attr}" for module, (path, tree) in sources().items()
+                if not in_engine(module) for node in ast.walk(tree)
+                if isinstance(node, ast.Attribute) and node.attr == "_ctx"]
+    assert not problems, "the engine's node internals are read outside engine/:\n" + "\n".join(problems)
+
+
 def test_the_private_use_check_catches_each_form():
     # the rule passes on a clean package, so prove it would fail: a checker that sees nothing passes too
     source = """

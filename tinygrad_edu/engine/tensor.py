@@ -147,6 +147,12 @@ class Tensor:
         """The tensors this one was computed from (empty for a leaf)."""
         return () if self._ctx is None else self._ctx.parents
 
+    @property
+    def scope(self):
+        """What was running when this tensor's op was recorded (the Module whose forward made it, see
+        :class:`scope`), or None: how a drawn graph groups ops by module."""
+        return None if self._ctx is None else self._ctx.scope
+
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
 

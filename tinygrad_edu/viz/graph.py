@@ -103,7 +103,7 @@ def _kind(t, param_names, output_ids):
     arrays and scalars such as the 2.0 in ``x * 2.0``)."""
     if id(t) in output_ids:
         return "output"
-    if t._ctx is not None:
+    if not t.is_leaf:
         return "op"
     if id(t) in param_names:
         return "parameter"
@@ -121,9 +121,7 @@ def _walk(outputs):
             continue
         seen.add(id(t))
         order.append(t)
-        ctx = t._ctx
-        if ctx is not None:
-            stack.extend(p for p in reversed(ctx.parents) if id(p) not in seen)
+        stack.extend(p for p in reversed(t.parents) if id(p) not in seen)
     return order
 
 
@@ -220,8 +218,8 @@ def _assign_clusters(graph):
     which layer each op belongs to."""
     consumers = {}  # id -> the op tensors that take it as a parent
     for t in graph.tensors:
-        if t._ctx is not None:
-            for p in t._ctx.parents:
+        if not t.is_leaf:
+            for p in t.parents:
                 consumers.setdefault(id(p), []).append(t)
     graph.homes = {id(t): _home(graph, t, consumers) for t in graph.tensors}
 
@@ -230,7 +228,7 @@ def _home(graph, t, consumers):
     """Module path ``t`` belongs to: an op's recording module; a parameter's owner; for a constant, the one
     module all its consumers share (the 2.0 of a layer's ``x * 2.0`` sits inside that layer); else None, as
     for an input, which stays visible outside every cluster and collapsed box."""
-    if t._ctx is not None:
+    if not t.is_leaf:
         return _scope_of(graph, t)
     name = graph.param_names.get(id(t))
     if name is not None:
@@ -246,7 +244,7 @@ def _home(graph, t, consumers):
 def _scope_of(graph, op):
     """Dotted path of the module whose forward recorded the op tensor ``op``, or None (no module, or one
     that ``params`` does not name)."""
-    scope = op._ctx.scope
+    scope = op.scope
     return None if scope is None else graph.module_names.get(id(scope))
 
 
@@ -289,10 +287,10 @@ def _connect(graph):
     enter and leave each box, which its label lists."""
     seen = set()
     for t in graph.tensors:
-        if t._ctx is None:
+        if t.is_leaf:
             continue
         dst = graph.keys[id(t)]
-        for p in t._ctx.parents:
+        for p in t.parents:
             src = graph.keys[id(p)]
             if src == dst:
                 continue
@@ -343,8 +341,8 @@ def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
     """A tensor's record node: its op or name, shape and dtype, then its values and gradient when they are
     few enough to read."""
     name, kind = graph.param_names.get(id(t)), graph.kinds[id(t)]
-    if t._ctx is not None:
-        title = t._ctx.op if name is None else f"{name} ({t._ctx.op})"
+    if not t.is_leaf:
+        title = t.op if name is None else f"{name} ({t.op})"
     else:
         title = name if name is not None else ("input" if kind in ("input", "output") else "constant")
     fields = [title, f"{_shape_str(t.shape)} {t.dtype}"]
@@ -354,7 +352,7 @@ def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
     if show_grads and t.grad is not None and (small or show_values is True):
         fields.append("grad " + _fmt_array(t.grad.data, _SHOWN))
     return {"label": _record(fields, horizontal), "shape": "record",
-            "style": "filled,rounded" if t._ctx is not None else "filled", "fillcolor": COLORS[kind]}
+            "style": "filled,rounded" if not t.is_leaf else "filled", "fillcolor": COLORS[kind]}
 
 
 def _record(fields, horizontal):
