@@ -66,30 +66,29 @@ def pow(a, b):
     return make_op("pow", _broadcasting("pow", np.power, a, b), (a, b), backward)
 
 
-@primitive
-def maximum(a, b):
-    """Elementwise max.   d/da = 1 where a > b, 1/2 where a == b, else 0 (and the mirror for b)."""
-    a, b = _pair(a, b, "maximum")
+def _extremum(name, np_fn, wins, a, b):
+    """maximum / minimum: the gradient goes to the input that ``wins`` (np.greater / np.less), and is
+    shared half and half where the two are equal."""
+    a, b = _pair(a, b, name)
 
     def backward(g, out):
         a, b = out.parents
-        share = _wrap(((a.data > b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
+        share = _wrap((wins(a.data, b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
         return g * share, g * (1 - share)
 
-    return make_op("maximum", _broadcasting("maximum", np.maximum, a, b), (a, b), backward)
+    return make_op(name, _broadcasting(name, np_fn, a, b), (a, b), backward)
+
+
+@primitive
+def maximum(a, b):
+    """Elementwise max.   d/da = 1 where a > b, 1/2 where a == b, else 0 (and the mirror for b)."""
+    return _extremum("maximum", np.maximum, np.greater, a, b)
 
 
 @primitive
 def minimum(a, b):
     """Elementwise min.   d/da = 1 where a < b, 1/2 where a == b, else 0 (and the mirror for b)."""
-    a, b = _pair(a, b, "minimum")
-
-    def backward(g, out):
-        a, b = out.parents
-        share = _wrap(((a.data < b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
-        return g * share, g * (1 - share)
-
-    return make_op("minimum", _broadcasting("minimum", np.minimum, a, b), (a, b), backward)
+    return _extremum("minimum", np.minimum, np.less, a, b)
 
 
 @primitive
