@@ -49,3 +49,45 @@ def test_other_platforms_are_left_alone(monkeypatch):
 def test_a_limit_outside_a_c_int_is_refused(limit):
     with pytest.raises(ValueError, match="keep_freed_memory: limit"):
         memory.keep_freed_memory(limit)
+
+
+def test_collector_paused_restores_the_collector_as_it_was():
+    import gc
+
+    import tinygrad_edu as tg
+
+    assert gc.isenabled()
+    with pytest.raises(KeyError), tg.collector_paused():
+        assert not gc.isenabled()
+        raise KeyError("an error inside still restores it")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with tg.collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # it was off before: it stays off
+    finally:
+        gc.enable()
+
+
+def test_a_graph_built_with_the_collector_paused_is_freed_by_reference_counting():
+    import gc
+
+    import numpy as np
+
+    import tinygrad_edu as tg
+
+    def live_tensors():
+        return sum(type(o) is tg.Tensor for o in gc.get_objects())  # type(): isinstance wakes lazy modules
+
+    with tg.collector_paused():
+        x = tg.Tensor(np.ones(3), requires_grad=True)
+        before = live_tensors()
+        y = x
+        for _ in range(200):
+            y = (y * 1.5).tanh()
+        y.sum().backward()
+        assert live_tensors() > before + 400
+        del y
+        assert live_tensors() == before + 1  # only x.grad: no cycle kept the graph once its output went
+    assert gc.isenabled()

@@ -26,7 +26,8 @@ def tensors(arrays, requires_grad=True, dtype=None):
 # ------------------------------------------------------------------------------------------ table
 NOT_OPS = {"Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled",
            "manual_seed", "gradcheck", "gradgradcheck", "GradcheckError", "float32", "float64", "int64", "bool_",
-           "zeros", "ones", "full", "arange", "eye", "randn", "rand", "zeros_like", "ones_like", "argmax", "argmin",
+           "zeros", "ones", "full", "arange", "collector_paused", "eye", "randn", "rand", "zeros_like", "ones_like",
+           "argmax", "argmin",
            "keep_freed_memory"}
 
 

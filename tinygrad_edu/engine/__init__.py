@@ -5,7 +5,7 @@ import numpy as np
 from . import ops  # noqa: F401  (attaches the operations to Tensor)
 from .factory import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .memory import keep_freed_memory
+from .memory import collector_paused, keep_freed_memory
 from .ops import (
                   abs,
                   add,
@@ -69,7 +69,8 @@ float32, float64, int64, bool_ = np.float32, np.float64, np.int64, np.bool_
 
 __all__ = [
     "Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
-    "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "float32", "float64", "int64", "bool_",
+    "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "collector_paused",
+    "float32", "float64", "int64", "bool_",
     "zeros", "ones", "full", "arange", "eye", "randn", "rand", "zeros_like", "ones_like",
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where",

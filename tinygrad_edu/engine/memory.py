@@ -14,7 +14,9 @@ memory it freed, up to ``limit``. The setting is process-wide, so the library ne
 benchmark harness do. It does nothing on other platforms.
 """
 
+import contextlib
 import ctypes
+import gc
 import sys
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's <malloc.h> parameter numbers
@@ -38,3 +40,28 @@ def keep_freed_memory(limit=512 * 2**20):
     except (OSError, AttributeError):  # not glibc (or no mallopt): nothing to tune
         return False
     return bool(mallopt(_M_MMAP_THRESHOLD, limit)) and bool(mallopt(_M_TRIM_THRESHOLD, limit))
+
+
+@contextlib.contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector inside the block, then restore it as it was.
+
+    Every recorded op leaves a few Python objects alive (the result, its node, the backward closure)
+    until the graph is dropped. CPython runs a full collection whenever the heap has grown by a quarter,
+    and each one walks every live object again: building a 100,000-op graph, those walks took more time
+    than the ops (``python -m benchmarks.depth``). The engine makes no reference cycles, so its graphs
+    are freed by reference counting alone and need no collector; other cyclic garbage made inside the
+    block is collected after it. The collector is one per process, so this is an explicit choice:
+
+    >>> import tinygrad_edu as tg
+    >>> with tg.collector_paused():  # around a step that records a very deep graph
+    ...     loss = build_deep_graph()
+    ...     loss.backward()
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
