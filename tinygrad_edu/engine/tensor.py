@@ -436,27 +436,25 @@ class _Gradients:
     def __init__(self, create_graph):
         self.create_graph, self.by_id, self.owned, self.leaves = create_graph, {}, {}, []
 
-    def pop(self, t):
-        return self.by_id.pop(id(t), None)
-
     def get(self, t):
         return self.by_id[id(t)]
 
     def add(self, t, g, op):
         """Add the gradient ``g`` of ``t`` that op ``op``'s backward returned (reduced to t's shape here)."""
-        key, indexed = id(t), type(g) is IndexedGradient
-        if not indexed and (type(g) is not Tensor or g.data.shape != t.data.shape or g.data.dtype is not t.data.dtype):
-            g = _sum_to(g, t, op)
+        key = id(t)
         prev = self.by_id.get(key)
         if prev is None and t._ctx is None:
             self.leaves.append(t)
-        if indexed:
+        if type(g) is IndexedGradient:
             g.add_into(self._own(key, prev, t).data)
-        elif prev is None:
+            return
+        if type(g) is not Tensor or g.data.shape != t.data.shape or g.data.dtype is not t.data.dtype:
+            g = _sum_to(g, t, op)
+        if prev is None:
             self.by_id[key] = g
         elif self.create_graph:
             self.by_id[key] = prev + g
-        elif key in self.owned and self.owned[key] is prev:
+        elif self.owned.get(key) is prev:
             prev.data += g.data
         else:
             self.by_id[key] = self.owned[key] = _wrap(prev.data + g.data)
@@ -496,19 +494,20 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, al
         grads.add(r, g, "backward")
     kept = {} if inputs is None else {id(t): None for t in inputs}
     handed_out = set()  # arrays already stored in some .grad
+    pending, add = grads.by_id, grads.add
     with _set_grad_enabled(create_graph):
         for t in ops:
-            g = grads.pop(t)
+            g = pending.pop(id(t), None)
             if g is None:
                 continue
             node = t._ctx
-            if id(t) in kept:
+            if kept and id(t) in kept:
                 kept[id(t)] = g
             elif inputs is None and (node.retain or retain_all):
                 _store_grad(t, g, create_graph, handed_out)
             for p, pg in zip(node.parents, node.backward(g, t)):
                 if pg is not None and p.requires_grad:
-                    grads.add(p, pg, node.op)
+                    add(p, pg, node.op)
             if not retain_graph:
                 node.backward = _freed_graph
         for leaf in grads.leaves:
