@@ -1,6 +1,6 @@
 """A LeNet-style CNN on the 8x8 handwritten digits that ship with scikit-learn (or on MNIST).
 
-Convolution here is im2col + one matrix product (see tinygrad_edu/nn/conv.py), so a real CNN trains on
+Convolution here is im2col + one matrix product (see tinygrad_edu/engine/ops/window.py), so a real CNN trains on
 a laptop in seconds. Prints the test accuracy, the time it took and the confusion matrix; with
 matplotlib (``pip install tinygrad_edu[plots]``) it also saves a grid of misclassified digits and the
 first layer's filters.

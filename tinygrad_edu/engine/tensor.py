@@ -1,6 +1,6 @@
 """The Tensor, graph recording and reverse-mode differentiation.
 
-A Tensor wraps a NumPy array. Every differentiable operation is one function (see ``ops.py``) that
+A Tensor wraps a NumPy array. Every differentiable operation is one function (see ``engine/ops/``) that
 computes its NumPy result and hands it to :func:`make_op` together with its parents and a *backward
 closure*. ``make_op`` is the only place that records graph nodes, and it records only while grad mode
 is on and some parent requires grad.
@@ -12,7 +12,9 @@ broadcast gradients back to each parent's shape and accumulates them.
 
 Closures are written with Tensor ops. They run with recording off, so a plain ``backward()`` builds no
 graph; with ``create_graph=True`` they run with recording on, and the gradients are themselves
-differentiable: that is all higher-order derivatives take (the approach of DeZero).
+differentiable: that is all higher-order derivatives take (the approach of DeZero). A closure reads the
+op's inputs from ``out.parents`` rather than capturing them where it can: each captured variable is
+one more object per op for Python's cyclic garbage collector to walk while the graph is alive.
 """
 
 import functools
