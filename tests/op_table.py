@@ -265,6 +265,11 @@ case("sin", lambda a: a.sin(), np.sin, [normal(3, 4, scale=2.0)], torch.sin if t
 case("cos", lambda a: a.cos(), np.cos, [normal(3, 4, scale=2.0)], torch.cos if torch else None)
 case("tanh", lambda a: a.tanh(), np.tanh, [normal(3, 4, scale=1.5)], torch.tanh if torch else None)
 case("sigmoid", lambda a: a.sigmoid(), np_sigmoid, [uniform(-8, 8, 3, 4)], torch.sigmoid if torch else None)
+case("tanh_backward", lambda g, y: tg.engine.ops.elementwise.tanh_backward(g, y), lambda g, y: g * (1 - y * y),
+     [(3, 4), uniform(-0.9, 0.9, 3, 4)], (lambda g, y: torch.ops.aten.tanh_backward(g, y)) if torch else None)
+case("sigmoid_backward", lambda g, y: tg.engine.ops.elementwise.sigmoid_backward(g, y),
+     lambda g, y: g * y * (1 - y), [(3, 4), uniform(0.1, 0.9, 3, 4)],
+     (lambda g, y: torch.ops.aten.sigmoid_backward(g, y)) if torch else None)
 case("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0.0), [avoiding(3, 4)], torch.relu if torch else None)
 case("leaky_relu", lambda a: a.leaky_relu(), lambda a: np.where(a > 0, a, 0.01 * a), [avoiding(3, 4)],
      lambda a: _F().leaky_relu(a))
@@ -497,6 +502,7 @@ assert len(set(CASE_NAMES)) == len(CASE_NAMES), "duplicate case names"
 # every op of the public API must be exercised by some entry (checked by test_ops.test_table_covers_every_op)
 COVERED_OPS = {
     "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
+    "tanh_backward", "sigmoid_backward",
     "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where", "astype", "sum",
     "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax", "reshape", "view",
     "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze", "flatten", "getitem", "gather", "cat",

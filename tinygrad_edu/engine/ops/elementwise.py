@@ -155,7 +155,7 @@ def cos(x):
 @primitive
 def tanh(x):
     """tanh(x).   d/dx = 1 - tanh(x)^2 = 1 - out^2."""
-    return make_op("tanh", np.tanh(x.data), (x,), lambda g, out: (g - g * out * out,))
+    return make_op("tanh", np.tanh(x.data), (x,), lambda g, out: (tanh_backward(g, out),))
 
 
 @primitive
@@ -165,7 +165,30 @@ def sigmoid(x):
     in float32) do not round to 0.   d/dx = sigma(x) (1 - sigma(x)) = out (1 - out)."""
     e = np.exp(-np.abs(x.data))
     data = np.maximum(e, x.data >= 0) / (e + 1)
-    return make_op("sigmoid", data, (x,), lambda g, out: (g * out * (1 - out),))
+    return make_op("sigmoid", data, (x,), lambda g, out: (sigmoid_backward(g, out),))
+
+
+@primitive
+def tanh_backward(g, y):
+    """tanh's gradient as one op: g (1 - y^2), given y = tanh(x). One NumPy expression where three ops
+    (two products and a difference) would each make a Tensor; recurrent cells run it at every step.
+    d/dg = 1 - y^2,  d/dy = -2 g y."""
+    def backward(h, out):
+        g, y = out.parents
+        return (h * (1 - y * y) if g.requires_grad else None, -2 * h * g * y if y.requires_grad else None)
+
+    return make_op("tanh_backward", g.data * (1 - y.data * y.data), (g, y), backward)
+
+
+@primitive
+def sigmoid_backward(g, y):
+    """sigmoid's gradient as one op: g y (1 - y), given y = sigma(x) (see :func:`tanh_backward`).
+    d/dg = y (1 - y),  d/dy = g (1 - 2 y)."""
+    def backward(h, out):
+        g, y = out.parents
+        return (h * y * (1 - y) if g.requires_grad else None, h * g * (1 - 2 * y) if y.requires_grad else None)
+
+    return make_op("sigmoid_backward", g.data * y.data * (1 - y.data), (g, y), backward)
 
 
 @primitive
