@@ -14,16 +14,7 @@ long side first OpenBLAS runs them faster, and the adds that follow read them tr
 
 import numpy as np
 
-
-def sigmoid_(x, out=None):
-    """sigma(x) = 1 / (1 + e^-x), written into ``out`` (which may be ``x``): four passes, no temporaries.
-    Below about -88 (float32) e^-x overflows to inf and the result is 1 / inf = 0, right to within a
-    subnormal, so the overflow warning is silenced."""
-    with np.errstate(over="ignore"):
-        out = np.negative(x, out=out)
-        np.exp(out, out=out)
-        out += 1
-        return np.divide(1, out, out=out)
+from .activations import sigmoid
 
 
 def previous(states, initial, reverse):
@@ -46,7 +37,7 @@ def lstm_forward(xw, h0, c0, w_hh, reverse):
     for t in order:
         np.matmul(w_hh, h.T, out=rows)
         a = np.add(rows_by_gate, xw_by_gate[t], out=gates[t])
-        sigmoid_(a[:3], out=a[:3])
+        sigmoid(a[:3], out=a[:3])
         np.tanh(a[3], out=a[3])
         o, i, f, g = a
         c = np.multiply(f, c, out=cs[t])
@@ -102,7 +93,7 @@ def gru_forward(xw, h0, w_hh, b_hh, reverse):
         hw = h @ w_hh.T
         if b_hh is not None:
             hw += b_hh
-        sigmoid_(np.add(xw[t, :, :2 * n], hw[:, :2 * n], out=rz[t]), out=rz[t])
+        sigmoid(np.add(xw[t, :, :2 * n], hw[:, :2 * n], out=rz[t]), out=rz[t])
         hw_n[t] = hw[:, 2 * n:]
         new[t] = np.tanh(xw[t, :, 2 * n:] + rz[t, :, :n] * hw_n[t])
         h = hs[t] = new[t] + rz[t, :, n:] * (h - new[t])

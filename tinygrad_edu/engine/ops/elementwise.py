@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from ..kernels import activations
 from ..tensor import Tensor, _wrap, make_op
 from .base import _broadcasting, _pair, primitive
 
@@ -160,12 +161,10 @@ def tanh(x):
 
 @primitive
 def sigmoid(x):
-    """sigma(x) = 1 / (1 + e^-x), from e = e^-|x| <= 1, which never overflows: e / (1 + e) for x < 0 and
-    1 / (1 + e) for x >= 0 (the numerator is max(e, [x >= 0])), so tiny results (sigma(-100) = 3.8e-44
-    in float32) do not round to 0.   d/dx = sigma(x) (1 - sigma(x)) = out (1 - out)."""
-    e = np.exp(-np.abs(x.data))
-    data = np.maximum(e, x.data >= 0) / (e + 1)
-    return make_op("sigmoid", data, (x,), lambda g, out: (sigmoid_backward(g, out),))
+    """sigma(x) = 1 / (1 + e^-x), computed so that it never overflows and tiny results (sigma(-100) =
+    3.8e-44 in float32) do not round to 0 (``kernels/activations.py``).
+    d/dx = sigma(x) (1 - sigma(x)) = out (1 - out)."""
+    return make_op("sigmoid", activations.sigmoid(x.data), (x,), lambda g, out: (sigmoid_backward(g, out),))
 
 
 @primitive
