@@ -24,7 +24,6 @@ def primitive(fn):
 
 
 # ------------------------------------------------------------------------------------- operands
-
 def _tensor(x, like=None):
     """``x`` as a Tensor; a Python number takes the dtype of a floating ``like`` (so 2.0 * float64 stays float64)."""
     if isinstance(x, Tensor):
@@ -88,7 +87,6 @@ def _same_dtype(name, x, weight, bias=None):
 
 
 # ----------------------------------------------------------------------------------- dimensions
-
 def _dims(dim, ndim, name):
     """Normalize ``dim`` (None, int or tuple of ints) to a sorted tuple of non-negative axes."""
     if dim is None:

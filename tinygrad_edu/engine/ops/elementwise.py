@@ -17,8 +17,8 @@ from ..kernels import activations
 from ..tensor import Tensor, _wrap, make_op
 from .base import _broadcasting, _pair, primitive
 
-# ---------------------------------------------------------------------------- binary primitives
 
+# ---------------------------------------------------------------------------- binary primitives
 @primitive
 def add(a, b):
     """a + b (broadcasting).   d/da = 1,  d/db = 1."""
@@ -110,7 +110,6 @@ def where(condition, a, b):
 
 
 # ----------------------------------------------------------------------------- unary primitives
-
 @primitive
 def neg(x):
     """-x.   d/dx = -1."""
@@ -265,7 +264,6 @@ def astype(x, dtype):
 
 
 # ----------------------------------------------------------------------------------- composites
-
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
     return where(x.data > 0, x, x * negative_slope)
@@ -282,7 +280,6 @@ def gelu(x, approximate="none"):
 
 
 # -------------------------------------------------------------------- comparisons (no gradient)
-
 def _compare(fn):
     def compare(a, b):
         a, b = _pair(a, b, fn.__name__)

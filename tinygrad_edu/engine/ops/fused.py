@@ -92,8 +92,6 @@ def gru_step(xw, state, w_hh, b_hh):
 
 
 # -------------------------------------------------------------- fused recurrent layers (opt-in)
-
-
 def _first_order_only(name):
     if is_grad_enabled():  # backward(create_graph=True) is asking for a differentiable gradient
         raise RuntimeError(f"{name}: the fused layer has no second derivative; use the default fused=False "

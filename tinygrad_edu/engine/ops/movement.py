@@ -13,8 +13,8 @@ from ..tensor import IndexedGradient, Tensor, is_grad_enabled, make_op
 from .base import _dim, _dims, _shape_arg, _tensor, primitive
 from .elementwise import where
 
-# ----------------------------------------------------------------------------------- primitives
 
+# ----------------------------------------------------------------------------------- primitives
 @primitive
 def reshape(x, *shape):
     """Same elements, new shape (one entry may be -1).   Backward: reshape the gradient back."""
@@ -125,7 +125,6 @@ def _constant_pad(x, widths, value):
 
 
 # ----------------------------------------------------------------------------------- composites
-
 def gather(x, dim, index):
     """out[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (PyTorch's gather), as advanced indexing."""
     index = index.data if isinstance(index, Tensor) else np.asarray(index)

@@ -12,8 +12,8 @@ from .base import _count, _dim, _dims, _without, primitive
 from .elementwise import where
 from .movement import gather
 
-# ----------------------------------------------------------------------------------- primitives
 
+# ----------------------------------------------------------------------------------- primitives
 @primitive
 def sum(x, dim=None, keepdim=False):
     """Sum over ``dim`` (int, tuple, or None for all).   d/dx_i = 1: the gradient is broadcast back."""
@@ -53,7 +53,6 @@ def amin(x, dim=None, keepdim=False):
 
 
 # ----------------------------------------------------------------------------------- composites
-
 def mean(x, dim=None, keepdim=False):
     """Average over ``dim``: sum / count."""
     return x.sum(dim, keepdim) / _count(x, _dims(dim, x.ndim, "mean"))
@@ -115,7 +114,6 @@ def log_softmax(x, dim=-1):
 
 
 # -------------------------------------------------------------------- values with their indices
-
 MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 

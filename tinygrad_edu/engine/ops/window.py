@@ -64,13 +64,12 @@ def _check_fits(name, hw, kernel, dilation, pads):
 
 
 # --------------------------------------------- im2col and col2im: an adjoint pair of primitives
-
-
 @primitive
 def im2col(x, geo, value=0.0):
-    """im2col as an op: (N, C, H, W) -> (N, C, kh, kw, H_out, W_out), see :func:`windows`; a view of the
-    window matrix, so that whoever reads it (unfold's reshape, pooling) makes the only copy.
-    Backward: :func:`col2im` (col2im) of the gradient; padding positions get none."""
+    """im2col as an op: (N, C, H, W) -> (N, C, kh, kw, H_out, W_out), every window of x padded by
+    ``geo.pads`` with ``value`` (``kernels/im2col.py`` lays them out); a view of the window matrix, so
+    that whoever reads it (unfold's reshape, pooling) makes the only copy.
+    Backward: :func:`col2im` of the gradient; padding positions get none."""
     grid = window_grid(x.shape[2:], geo)
 
     def backward(g, out):
@@ -92,8 +91,6 @@ def col2im(cols, hw, geo):
 
 
 # ----------------------------------- convolution: three primitives, each the others' derivative
-
-
 @primitive
 def _conv2d(x, weight, bias, geo):
     """y = conv(x, W) + b: (N, C, H, W), (O, C/G, kh, kw), (O,) or None -> (N, O, H_out, W_out), as im2col
@@ -161,8 +158,6 @@ def conv2d_weight_grad(x, g, geo, cols=None, g_grid=None):
 
 
 # -------------------------------------------------------- convolution with PyTorch's signatures
-
-
 def _conv_pads(padding, kernel, dilation, stride, name):
     """(top, bottom, left, right) from an int, a pair, 'valid' or 'same' (extra on bottom/right, as PyTorch)."""
     if isinstance(padding, str):
@@ -270,8 +265,6 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 # -------------------------------------------------------------------------------------- pooling
-
-
 def _pool_geometry(name, x, kernel_size, stride, padding, dilation, ceil_mode):
     """Kernel, stride, dilation, output size and the (top, bottom, left, right) padding, the bottom and
     right grown so that ceil_mode's last, partial window fits."""
