@@ -54,9 +54,12 @@ def collector_paused():
     block is collected after it. The collector is one per process, so this is an explicit choice:
 
     >>> import tinygrad_edu as tg
+    >>> x = tg.Tensor([0.5], requires_grad=True)
     >>> with tg.collector_paused():  # around a step that records a very deep graph
-    ...     loss = build_deep_graph()
-    ...     loss.backward()
+    ...     y = x
+    ...     for _ in range(100_000):
+    ...         y = y * 1.00001
+    ...     y.sum().backward()
     """
     enabled = gc.isenabled()
     gc.disable()

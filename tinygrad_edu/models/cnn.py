@@ -16,6 +16,8 @@ class CNN(Module):
 
     ``image_size`` is an int (square images) or ``(height, width)``; it only sizes the first Linear layer.
 
+    >>> import numpy as np
+    >>> from tinygrad_edu import Tensor
     >>> model = CNN(image_size=8)
     >>> model(Tensor(np.zeros((5, 1, 8, 8), dtype=np.float32))).shape
     (5, 10)

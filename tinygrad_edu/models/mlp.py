@@ -10,6 +10,7 @@ class MLP(Module):
     """``sizes = [in, hidden..., out]``: each hidden layer is Linear -> [BatchNorm1d] -> activation ->
     [Dropout]; the last Linear produces the output (logits) with no activation.
 
+    >>> from tinygrad_edu import Tensor
     >>> model = MLP([2, 16, 16, 2], activation="tanh")
     >>> model(Tensor([[0.5, -1.0]])).shape
     (1, 2)

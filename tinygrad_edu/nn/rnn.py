@@ -32,7 +32,7 @@ def detach_state(state):
     detached; None stays None. Use it between chunks for truncated backpropagation through time:
 
     >>> lstm, state = LSTM(3, 4), None
-    >>> for chunk in (Tensor(np.ones((5, 1, 3))), Tensor(np.ones((5, 1, 3)))):
+    >>> for chunk in (Tensor(np.ones((5, 1, 3), np.float32)), Tensor(np.ones((5, 1, 3), np.float32))):
     ...     output, state = lstm(chunk, state)
     ...     state = detach_state(state)  # the next chunk's backward stops here
     """
@@ -123,7 +123,7 @@ class RNNCell(_Cell):
     (N, input_size) or (input_size,) and h of shape (N, hidden_size) or (hidden_size,) (zeros when
     omitted). Weights: ``weight_ih`` (hidden, input), ``weight_hh`` (hidden, hidden), biases (hidden,).
 
-    >>> RNNCell(3, 5)(Tensor(np.ones((2, 3)))).shape
+    >>> RNNCell(3, 5)(Tensor(np.ones((2, 3), np.float32))).shape
     (2, 5)
     """
 
@@ -147,7 +147,7 @@ class LSTMCell(_Cell):
     h' = sigma(o) tanh(c'). ``weight_ih`` is (4 hidden, input), ``weight_hh`` (4 hidden, hidden).
     ``forward(input, (h, c))`` returns ``(h', c')``; the state defaults to zeros.
 
-    >>> h, c = LSTMCell(3, 5)(Tensor(np.ones((2, 3))))
+    >>> h, c = LSTMCell(3, 5)(Tensor(np.ones((2, 3), np.float32)))
     >>> h.shape, c.shape
     ((2, 5), (2, 5))
     """
@@ -169,7 +169,7 @@ class GRUCell(_Cell):
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn)),  h' = (1 - z) * n + z * h.
     ``weight_ih`` is (3 hidden, input), ``weight_hh`` (3 hidden, hidden).
 
-    >>> GRUCell(3, 5)(Tensor(np.ones(3))).shape
+    >>> GRUCell(3, 5)(Tensor(np.ones(3, np.float32))).shape
     (5,)
     """
 
@@ -299,7 +299,7 @@ class RNN(_Layers):
     uses relu), run as plain ops step by step, so gradients of gradients work through it.
     ``forward(input, h_0=None)`` returns ``(output, h_n)``; see :class:`_Layers` for shapes.
 
-    >>> output, h_n = RNN(3, 5, num_layers=2)(Tensor(np.ones((7, 2, 3))))
+    >>> output, h_n = RNN(3, 5, num_layers=2)(Tensor(np.ones((7, 2, 3), np.float32)))
     >>> output.shape, h_n.shape
     ((7, 2, 5), (2, 2, 5))
     """
@@ -339,7 +339,7 @@ class LSTM(_FusedLayers):
     the sequence, composed of ops (``fused=True``: one fused primitive, :func:`lstm_layer`).
     ``forward(input, (h_0, c_0)=None)`` returns ``(output, (h_n, c_n))``; see :class:`_Layers` for shapes.
 
-    >>> output, (h_n, c_n) = LSTM(3, 5, batch_first=True)(Tensor(np.ones((2, 7, 3))))
+    >>> output, (h_n, c_n) = LSTM(3, 5, batch_first=True)(Tensor(np.ones((2, 7, 3), np.float32)))
     >>> output.shape, h_n.shape, c_n.shape
     ((2, 7, 5), (1, 2, 5), (1, 2, 5))
     """
@@ -365,7 +365,7 @@ class GRU(_FusedLayers):
     sequence, composed of ops (``fused=True``: one fused primitive, :func:`gru_layer`).
     ``forward(input, h_0=None)`` returns ``(output, h_n)``; see :class:`_Layers` for shapes.
 
-    >>> output, h_n = GRU(3, 5, bidirectional=True)(Tensor(np.ones((7, 2, 3))))
+    >>> output, h_n = GRU(3, 5, bidirectional=True)(Tensor(np.ones((7, 2, 3), np.float32)))
     >>> output.shape, h_n.shape
     ((7, 2, 10), (2, 2, 5))
     """
