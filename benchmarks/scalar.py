@@ -54,7 +54,7 @@ ALPHA = 1e-4  # micrograd's L2 weight
 
 
 def moons(n):
-    X, y = tg.data.make_moons(n, noise=0.1, seed=0)
+    X, y = tg.numpy().make_moons(n, noise=0.1, seed=0)
     return X.astype(np.float64).tolist(), (y * 2 - 1).tolist()  # Python floats and ints, as micrograd takes
 
 
@@ -64,7 +64,7 @@ def initial_weights(seed=1337):
     random.seed(seed)
     if MLP is not None:
         model = MLP(2, [16, 16, 1])
-        return [[([w.data for w in n.w], n.b.data) for n in layer.neurons] for layer in model.layers]
+        return [[([w.numpy() for w in n.w], n.b.numpy()) for n in layer.neurons] for layer in model.layers]
     sizes = [2, 16, 16, 1]
     return [[([random.uniform(-1, 1) for _ in range(nin)], 0.0) for _ in range(nout)]
             for nin, nout in zip(sizes, sizes[1:])]
@@ -142,7 +142,7 @@ class Micrograd:
             p.data -= lr * p.grad
 
     def weights(self):
-        return [p.data for p in self.params]
+        return [p.numpy() for p in self.params]
 
 
 # ------------------------------------------------------------------------------------- timing
@@ -172,7 +172,7 @@ def run_side(name, points, steps, dtype):
         t2 = time.perf_counter()
         side.update(k)
         t3 = time.perf_counter()
-        value = float(loss.item() if name == "tinygrad_edu" else loss.data)
+        value = float(loss.item() if name == "tinygrad_edu" else loss.numpy())
         del loss  # ours is freed here by reference counting; micrograd's graph (cycles) waits for the GC
         t4 = time.perf_counter()
         records.append({"forward": t1 - t0, "backward": t2 - t1, "update": t3 - t2, "free": t4 - t3,

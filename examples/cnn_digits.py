@@ -61,7 +61,7 @@ def save_pictures(model, X_test, y_test, predicted, out):
     fig.savefig(out / "misclassified.png", dpi=90)
     plt.close(fig)
 
-    filters = model.features[0].weight.data[:, 0]
+    filters = model.features[0].weight.numpy()[:, 0]
     fig, axes = plt.subplots(2, len(filters) // 2, figsize=(len(filters) * 0.6, 2.6))
     for ax, f in zip(axes.ravel(), filters):
         ax.imshow(f, cmap="RdBu_r", vmin=-np.abs(filters).max(), vmax=np.abs(filters).max())

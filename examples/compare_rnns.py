@@ -83,12 +83,12 @@ def gradient_by_position(model, x, y):
     """``||d loss / d x_t||`` for t = 0..T-1, mean over the batch, where loss is the cross-entropy of the
     prediction after the last input and x_t the input embeddings."""
     model.eval().double()  # float64: a gradient from 100 steps back can be below float32's smallest number
-    inputs = tg.Tensor(model.embedding(x).data, requires_grad=True)  # a leaf, so that its .grad is kept
+    inputs = tg.Tensor(model.embedding(x).numpy(), requires_grad=True)  # a leaf, so that its .grad is kept
     output, _ = model.rnn(inputs)
     cross_entropy(model.head(output[:, -1]), y[:, -1]).backward()
     model.zero_grad()
     model.train().float()  # float32 -> float64 -> float32 gives back the same weights
-    return np.linalg.norm(inputs.grad.data, axis=-1).mean(axis=0)
+    return np.linalg.norm(inputs.grad.numpy(), axis=-1).mean(axis=0)
 
 
 def train(model, data, args, log):

@@ -19,23 +19,23 @@ import tinygrad_edu as tg
 
 def swish(x):
     """swish(x) = x * s with s = sigmoid(x).   d/dx = s + x * s * (1 - s)."""
-    s = 1 / (1 + np.exp(-x.data))
+    s = 1 / (1 + np.exp(-x.numpy()))
 
     def backward(g, out):
         sig = x.sigmoid()  # written with Tensor ops, so the derivative can be differentiated again
         return (g * (sig + x * sig * (1 - sig)),)
 
-    return tg.make_op("swish", x.data * s, (x,), backward)
+    return tg.make_op("swish", x.numpy() * s, (x,), backward)
 
 
 def wrong_swish(x):
     """The same forward with a derivative that misses a term: gradcheck must catch it."""
-    s = 1 / (1 + np.exp(-x.data))
-    return tg.make_op("wrong_swish", x.data * s, (x,), lambda g, out: (g * x.sigmoid(),))
+    s = 1 / (1 + np.exp(-x.numpy()))
+    return tg.make_op("wrong_swish", x.numpy() * s, (x,), lambda g, out: (g * x.sigmoid(),))
 
 
 x = tg.Tensor(np.linspace(-2, 2, 5), requires_grad=True)  # float64: finite differences need the precision
-print("swish at [-2, -1, 0, 1, 2]:", np.round(swish(x).data, 4))
+print("swish at [-2, -1, 0, 1, 2]:", np.round(swish(x).numpy(), 4))
 tg.gradcheck(swish, (x,))
 print("gradcheck: passed")
 tg.gradgradcheck(swish, (x,))

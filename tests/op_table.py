@@ -574,3 +574,9 @@ fused("gru_layer_no_bias", *_gru, _GRU_IN, twice_differentiable=False, b_hh=None
 fused("gru_layer_reverse", *_gru, _GRU_IN + [(9,)], twice_differentiable=False, reverse=True)
 
 assert len({c.name for c in FUSED_CASES}) == len(FUSED_CASES), "duplicate fused case names"
+
+# the entries of the later op families, each file registering its cases with case() and naming its ops
+import op_table_elementwise  # noqa: E402,F401
+import op_table_movement  # noqa: E402,F401
+import op_table_reduce  # noqa: E402,F401
+import op_table_linalg  # noqa: E402,F401

@@ -81,7 +81,7 @@ def test_self_attention_and_kdim_vdim_gradients():
 
 # --------------------------------------------------------------------------------- PyTorch parity
 def assert_close(ours, theirs, atol=1e-10):
-    np.testing.assert_allclose(ours.data if isinstance(ours, tg.Tensor) else ours,
+    np.testing.assert_allclose(ours.numpy() if isinstance(ours, tg.Tensor) else ours,
                                theirs.detach().numpy(), rtol=1e-7, atol=atol)
 
 
@@ -236,13 +236,13 @@ def test_initialization_like_pytorch():
     tg.manual_seed(0)
     m = nn.MultiheadAttention(64, 4)
     bound = math.sqrt(6 / (64 + 3 * 64))  # xavier_uniform_ on the (3E, E) in_proj_weight
-    w = m.in_proj_weight.data
+    w = m.in_proj_weight.numpy()
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound
-    assert not m.in_proj_bias.data.any() and not m.out_proj.bias.data.any()
-    assert np.abs(m.out_proj.weight.data).max() <= 1 / math.sqrt(64)  # Linear's default
+    assert not m.in_proj_bias.numpy().any() and not m.out_proj.bias.numpy().any()
+    assert np.abs(m.out_proj.weight.numpy()).max() <= 1 / math.sqrt(64)  # Linear's default
     separate = nn.MultiheadAttention(64, 4, kdim=32, vdim=32)
-    assert np.abs(separate.k_proj_weight.data).max() <= math.sqrt(6 / (64 + 32))
+    assert np.abs(separate.k_proj_weight.numpy()).max() <= math.sqrt(6 / (64 + 32))
     assert separate.in_proj_weight is None
 
 
@@ -252,16 +252,16 @@ def test_fully_masked_rows_give_zeros_not_nan():
     x = leaf((L, N, E))
     all_padding = np.array([[True] * L, [False] * L])  # batch element 0 may attend to nothing
     out, weights = m(x, x, x, key_padding_mask=all_padding)
-    assert not np.isnan(out.data).any() and not np.isnan(weights.data).any()
-    assert not weights.data[0].any()  # no key takes part: weights 0
-    np.testing.assert_allclose(out.data[:, 0], np.broadcast_to(m.out_proj.bias.data, (L, E)))  # out_proj(0)
+    assert not np.isnan(out.numpy()).any() and not np.isnan(weights.numpy()).any()
+    assert not weights.numpy()[0].any()  # no key takes part: weights 0
+    np.testing.assert_allclose(out.numpy()[:, 0], np.broadcast_to(m.out_proj.bias.numpy(), (L, E)))  # out_proj(0)
     alone, _ = m(x[:, 1:], x[:, 1:], x[:, 1:])  # the other batch element is unaffected
-    np.testing.assert_allclose(out.data[:, 1:], alone.data)
+    np.testing.assert_allclose(out.numpy()[:, 1:], alone.numpy())
     out.sum().backward()
-    assert not np.isnan(x.grad.data).any()
+    assert not np.isnan(x.grad.numpy()).any()
     q = leaf((1, L, E))
     sdpa = F.scaled_dot_product_attention(q, q, q, attn_mask=np.zeros((L, L), dtype=bool))
-    assert not np.isnan(sdpa.data).any() and not sdpa.data.any()
+    assert not np.isnan(sdpa.numpy()).any() and not sdpa.numpy().any()
 
 
 def test_padding_rows_with_an_allowed_key_match_pytorch_without_nan():
@@ -271,7 +271,7 @@ def test_padding_rows_with_an_allowed_key_match_pytorch_without_nan():
     kpm = np.array([[False, True, True, True], [True, True, False, True]])  # one key left in each row
     out, w = ours(tg.Tensor(x), tg.Tensor(x), tg.Tensor(x), key_padding_mask=kpm)
     ref, ref_w = theirs(*(torch.tensor(x),) * 3, key_padding_mask=torch.tensor(kpm))
-    assert not np.isnan(out.data).any()
+    assert not np.isnan(out.numpy()).any()
     assert_close(out, ref)
     assert_close(w, ref_w)
 
@@ -283,14 +283,14 @@ def test_dropout_only_in_training():
     x = tg.Tensor(np.random.default_rng(0).standard_normal((2, 6, 8)).astype(np.float32))
     train_a, train_w = m(x, x, x, average_attn_weights=False)
     train_b, _ = m(x, x, x)
-    assert not np.allclose(train_a.data, train_b.data)
-    dropped = train_w.data == 0
+    assert not np.allclose(train_a.numpy(), train_b.numpy())
+    dropped = train_w.numpy() == 0
     assert 0.3 < dropped.mean() < 0.7  # about half the weights zeroed, the rest scaled by 2
     m.eval()
     eval_a, eval_w = m(x, x, x)
     eval_b, _ = m(x, x, x)
-    np.testing.assert_array_equal(eval_a.data, eval_b.data)
-    np.testing.assert_allclose(eval_w.data.sum(-1), 1, rtol=1e-6)
+    np.testing.assert_array_equal(eval_a.numpy(), eval_b.numpy())
+    np.testing.assert_allclose(eval_w.numpy().sum(-1), 1, rtol=1e-6)
     q = tg.Tensor(np.ones((1, 4, 8)))
     assert F.scaled_dot_product_attention(q, q, q, dropout_p=0.0).shape == (1, 4, 8)
 

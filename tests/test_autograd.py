@@ -53,7 +53,7 @@ def test_shared_subexpression():
     b = a + a
     c = b * b  # c = 4a^2 -> dc/da = 8a
     c.sum().backward()
-    np.testing.assert_allclose(a.grad.data, 8 * a.data)
+    np.testing.assert_allclose(a.grad.numpy(), 8 * a.numpy())
 
 
 def test_gradients_accumulate_across_calls():
@@ -61,27 +61,27 @@ def test_gradients_accumulate_across_calls():
     y = (a * a).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(a.grad.data, [12.0])  # 2 * (2a)
+    np.testing.assert_allclose(a.grad.numpy(), [12.0])  # 2 * (2a)
     z = (a * 5).sum()
     z.backward()
-    np.testing.assert_allclose(a.grad.data, [17.0])
+    np.testing.assert_allclose(a.grad.numpy(), [17.0])
 
 
 def test_second_backward_without_retain_graph_is_a_clear_error_and_changes_nothing():
     a = f64(3.0)
     y = (a.exp() * a).sum()
     y.backward()
-    before = a.grad.data.copy()
+    before = a.grad.numpy().copy()
     with pytest.raises(RuntimeError, match="second time.*retain_graph=True"):
         y.backward()
-    np.testing.assert_array_equal(a.grad.data, before)
+    np.testing.assert_array_equal(a.grad.numpy(), before)
 
 
 def test_backward_with_explicit_gradient():
     a = f64(1.0, 2.0, 3.0)
     y = a * a
     y.backward(gradient=np.array([1.0, 0.5, -1.0]))
-    np.testing.assert_allclose(a.grad.data, 2 * a.data * [1.0, 0.5, -1.0])
+    np.testing.assert_allclose(a.grad.numpy(), 2 * a.numpy() * [1.0, 0.5, -1.0])
 
 
 def test_backward_on_non_scalar_without_gradient():
@@ -109,8 +109,8 @@ def test_leaves_keep_grad_intermediates_only_when_retained():
     k = (h * h).retain_grad()
     k.sum().backward()
     assert h.grad is None
-    np.testing.assert_allclose(k.grad.data, [1.0])
-    np.testing.assert_allclose(a.grad.data, [2 * 9 * 2.0])
+    np.testing.assert_allclose(k.grad.numpy(), [1.0])
+    np.testing.assert_allclose(a.grad.numpy(), [2 * 9 * 2.0])
 
 
 def test_retain_all_grads_keeps_every_gradient_like_micrograd():
@@ -120,18 +120,18 @@ def test_retain_all_grads_keeps_every_gradient_like_micrograd():
     e = d.tanh()
     e.sum().backward(retain_all_grads=True)
     de = 1 - math.tanh(-4.0) ** 2
-    np.testing.assert_allclose(e.grad.data, [1.0])
-    np.testing.assert_allclose(d.grad.data, [de])
-    np.testing.assert_allclose(c.grad.data, [de])
-    np.testing.assert_allclose(a.grad.data, [de * (-3.0 + 1)])
+    np.testing.assert_allclose(e.grad.numpy(), [1.0])
+    np.testing.assert_allclose(d.grad.numpy(), [de])
+    np.testing.assert_allclose(c.grad.numpy(), [de])
+    np.testing.assert_allclose(a.grad.numpy(), [de * (-3.0 + 1)])
 
 
 def test_leaf_gradients_are_writable_arrays_of_their_own():
     a, b = f64(1.0, 2.0), f64(3.0, 4.0)
     (a + b).sum().backward()  # add hands the same upstream gradient to both parents
     a.grad.data *= 10.0  # in-place edits (gradient clipping does them) must touch one tensor only
-    np.testing.assert_allclose(a.grad.data, [10.0, 10.0])
-    np.testing.assert_allclose(b.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(a.grad.numpy(), [10.0, 10.0])
+    np.testing.assert_allclose(b.grad.numpy(), [1.0, 1.0])
     w = f64(1.0, 2.0)
     upstream = np.array([0.5, 0.25])
     w.backward(upstream)
@@ -144,14 +144,14 @@ def test_mixed_precision_gradient_takes_the_leaf_dtype():
     w = f64(0.5, 0.25)
     (a * w).sum().backward()
     assert a.grad.dtype == np.float32 and w.grad.dtype == np.float64
-    np.testing.assert_allclose(a.grad.data, [0.5, 0.25])
+    np.testing.assert_allclose(a.grad.numpy(), [0.5, 0.25])
 
 
 # ----------------------------------------------------------------------------------------- grad()
 def test_grad_returns_without_touching_dot_grad():
     x = f64(1.0, 2.0)
     (gx,) = tg.grad((x ** 3).sum(), x)
-    np.testing.assert_allclose(gx.data, 3 * x.data ** 2)
+    np.testing.assert_allclose(gx.numpy(), 3 * x.numpy() ** 2)
     assert x.grad is None
 
 
@@ -160,8 +160,8 @@ def test_grad_with_respect_to_an_intermediate():
     h = x.sin()
     y = (h * h).sum()
     gh, gx = tg.grad(y, [h, x])
-    np.testing.assert_allclose(gh.data, 2 * np.sin(0.3))
-    np.testing.assert_allclose(gx.data, 2 * np.sin(0.3) * np.cos(0.3))
+    np.testing.assert_allclose(gh.numpy(), 2 * np.sin(0.3))
+    np.testing.assert_allclose(gx.numpy(), 2 * np.sin(0.3) * np.cos(0.3))
 
 
 def test_grad_allow_unused():
@@ -170,7 +170,7 @@ def test_grad_allow_unused():
     with pytest.raises(RuntimeError, match="input 1 .* was not used"):
         tg.grad(y, [x, z])
     gx, gz = tg.grad(y, [x, z], allow_unused=True)
-    np.testing.assert_allclose(gx.data, [2.0])
+    np.testing.assert_allclose(gx.numpy(), [2.0])
     assert gz is None
 
 
@@ -178,7 +178,7 @@ def test_grad_of_several_outputs_with_grad_outputs():
     x = f64(1.0, 2.0)
     y1, y2 = x * 3, x * x
     (gx,) = tg.grad([y1, y2], x, grad_outputs=[Tensor(np.ones(2)), Tensor(np.array([1.0, -1.0]))])
-    np.testing.assert_allclose(gx.data, 3 + 2 * x.data * [1.0, -1.0])
+    np.testing.assert_allclose(gx.numpy(), 3 + 2 * x.numpy() * [1.0, -1.0])
 
 
 def test_grad_input_not_requiring_grad():
@@ -203,7 +203,7 @@ def test_backward_create_graph_gives_differentiable_grad():
     (x ** 3).sum().backward(create_graph=True)
     assert x.grad.requires_grad
     (g2,) = tg.grad(x.grad.sum(), x)
-    np.testing.assert_allclose(g2.data, 6 * x.data)
+    np.testing.assert_allclose(g2.data, 6 * x.numpy())
 
 
 def test_hessian_vector_product_of_quadratic_form():
@@ -214,7 +214,7 @@ def test_hessian_vector_product_of_quadratic_form():
     f = x @ Tensor(A) @ x
     (g,) = tg.grad(f, x, create_graph=True)
     (hv,) = tg.grad((g * Tensor(v)).sum(), x)
-    np.testing.assert_allclose(hv.data, (A + A.T) @ v, rtol=1e-12)
+    np.testing.assert_allclose(hv.numpy(), (A + A.T) @ v, rtol=1e-12)
 
 
 def test_hessian_vector_product_of_softmax_cross_entropy_matches_finite_differences():
@@ -230,9 +230,9 @@ def test_hessian_vector_product_of_softmax_cross_entropy_matches_finite_differen
 
     (hv,) = tg.grad((gradient(W) * Tensor(v)).sum(), W)
     eps = 1e-6
-    plus = gradient(Tensor(W.data + eps * v, requires_grad=True)).data
-    minus = gradient(Tensor(W.data - eps * v, requires_grad=True)).data
-    np.testing.assert_allclose(hv.data, (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-8)
+    plus = gradient(Tensor(W.numpy() + eps * v, requires_grad=True)).numpy()
+    minus = gradient(Tensor(W.numpy() - eps * v, requires_grad=True)).numpy()
+    np.testing.assert_allclose(hv.numpy(), (plus - minus) / (2 * eps), rtol=1e-5, atol=1e-8)
 
 
 THIRD_ORDER = {
@@ -296,7 +296,7 @@ def test_backward_through_100000_op_chain():
     for _ in range(100_000):
         y = y * 1.0000001
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [1.0000001 ** 100_000], rtol=1e-9)
+    np.testing.assert_allclose(x.grad.numpy(), [1.0000001 ** 100_000], rtol=1e-9)
     del y  # freeing a deep graph must not overflow the stack either
 
 
@@ -340,14 +340,14 @@ def test_graphs_create_no_reference_cycles():
 # --------------------------------------------------------------------------------------- custom op
 def test_custom_op_returning_numpy_gradient_is_accepted():
     x = f64(0.5, -1.0)
-    cube = tg.make_op("cube", x.data ** 3, (x,), lambda g, out: (g.data * 3 * x.data ** 2,))
+    cube = tg.make_op("cube", x.numpy() ** 3, (x,), lambda g, out: (g.numpy() * 3 * x.numpy() ** 2,))
     cube.sum().backward()
-    np.testing.assert_allclose(x.grad.data, 3 * x.data ** 2)
+    np.testing.assert_allclose(x.grad.numpy(), 3 * x.numpy() ** 2)
 
 
 def test_custom_op_with_wrong_gradient_shape_names_the_op():
     x = f64(0.5, -1.0)
-    bad = tg.make_op("bad", x.data * 2, (x,), lambda g, out: (np.ones(3),))
+    bad = tg.make_op("bad", x.numpy() * 2, (x,), lambda g, out: (np.ones(3),))
     with pytest.raises(RuntimeError, match=r"backward of 'bad' returned a gradient of shape \(3,\)"):
         bad.sum().backward()
 
@@ -358,8 +358,8 @@ def test_gradients_sharing_memory_are_never_handed_to_two_tensors():
     y = Tensor(np.ones((2, 3)), requires_grad=True)
     (h + y).sum().backward()  # add gives h and y the very same upstream gradient
     for a, b in [(x.grad, h.grad), (x.grad, y.grad), (h.grad, y.grad)]:
-        assert not np.shares_memory(a.data, b.data)
-    assert all(t.grad.data.flags.writeable for t in (x, h, y))
+        assert not np.shares_memory(a.numpy(), b.numpy())
+    assert all(t.grad.numpy().flags.writeable for t in (x, h, y))
 
 
 def test_linear_weight_gradient_is_contiguous_and_correct():
@@ -369,13 +369,13 @@ def test_linear_weight_gradient_is_contiguous_and_correct():
     W = Tensor(rng.standard_normal((4, 3)), requires_grad=True)
     g = rng.standard_normal((5, 4))
     (x @ W.T).backward(g)
-    assert W.grad.data.flags.c_contiguous and W.grad.data.base is not None  # a view, not a copy
-    np.testing.assert_allclose(W.grad.data, g.T @ x.data, rtol=1e-12)
-    np.testing.assert_allclose(x.grad.data, g @ W.data, rtol=1e-12)
+    assert W.grad.numpy().flags.c_contiguous and W.grad.numpy().base is not None  # a view, not a copy
+    np.testing.assert_allclose(W.grad.numpy(), g.T @ x.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), g @ W.numpy(), rtol=1e-12)
     xb = Tensor(rng.standard_normal((2, 5, 3)))
     W.grad = None
     (xb @ W.T).backward(np.ones((2, 5, 4)))  # batched input: the gradient also sums over the batch
-    np.testing.assert_allclose(W.grad.data, np.ones((4, 10)) @ xb.data.reshape(10, 3), rtol=1e-12)
+    np.testing.assert_allclose(W.grad.numpy(), np.ones((4, 10)) @ xb.numpy().reshape(10, 3), rtol=1e-12)
     assert tg.gradcheck(lambda x, w: (x @ w.T).tanh(), (x, W))
 
 
@@ -411,21 +411,21 @@ def test_slicing_a_sequence_into_steps_sums_the_gradients_in_one_buffer(monkeypa
     loss.backward()
     monkeypatch.undo()
     assert len(full_size) <= 1
-    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(weights[:, None, None], x.shape))
+    np.testing.assert_array_equal(x.grad.numpy(), np.broadcast_to(weights[:, None, None], x.shape))
 
 
 def test_slices_with_repeated_and_overlapping_reads_add_up():
     x = Tensor(np.arange(6.0), requires_grad=True)
-    (x[1:4].sum() + x[[0, 0, 5]].sum() * 2 + x[2] * 3 + x[x.data > 3].sum()).backward()
-    np.testing.assert_array_equal(x.grad.data, [4.0, 1.0, 4.0, 1.0, 1.0, 3.0])
+    (x[1:4].sum() + x[[0, 0, 5]].sum() * 2 + x[2] * 3 + x[x.numpy() > 3].sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 1.0, 4.0, 1.0, 1.0, 3.0])
 
 
 def test_slice_gradients_stay_differentiable_with_create_graph():
     x = Tensor(np.array([0.5, -1.0, 2.0]), requires_grad=True)
     (gx,) = tg.grad(x[0] * x[1] * x[2] + (x[1:] ** 3).sum(), x, create_graph=True)
-    np.testing.assert_allclose(gx.data, [-2.0, 1.0 + 3.0, -0.5 + 12.0])
+    np.testing.assert_allclose(gx.numpy(), [-2.0, 1.0 + 3.0, -0.5 + 12.0])
     (ggx,) = tg.grad(gx.sum(), x)
-    np.testing.assert_allclose(ggx.data, [-1.0 + 2.0, 2.0 + 6 * -1.0 + 0.5, -1.0 + 0.5 + 6 * 2.0])
+    np.testing.assert_allclose(ggx.numpy(), [-1.0 + 2.0, 2.0 + 6 * -1.0 + 0.5, -1.0 + 0.5 + 6 * 2.0])
     assert tg.gradgradcheck(lambda t: t[1:] * t[0] + t[[2, 2]] ** 2, (Tensor(np.array([0.3, 0.7, -1.1]),
                                                                             requires_grad=True),))
 

@@ -75,19 +75,19 @@ def test_forward_state_and_gradients_match_torch(kind):
         "embedding": torch.nn.Embedding(9, 3),
         "rnn": {"rnn": torch.nn.RNN, "lstm": torch.nn.LSTM, "gru": torch.nn.GRU}[kind](3, 4, 2, batch_first=True),
         "head": torch.nn.Linear(4, 9)}).double()
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
     x = ids(3, 6)
     logits, state = ours(x)
-    out, tstate = theirs["rnn"](theirs["embedding"](torch.from_numpy(x.data)))
+    out, tstate = theirs["rnn"](theirs["embedding"](torch.from_numpy(x.numpy())))
     tlogits = theirs["head"](out)
-    np.testing.assert_allclose(logits.data, tlogits.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(logits.numpy(), tlogits.detach().numpy(), rtol=1e-10, atol=1e-12)
     for s, t in zip(state if kind == "lstm" else (state,), tstate if kind == "lstm" else (tstate,)):
-        np.testing.assert_allclose(s.data, t.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(s.numpy(), t.detach().numpy(), rtol=1e-10, atol=1e-12)
     y = ids(3, 6, seed=1)
     sequence_loss(logits, y).backward()
-    torch.nn.functional.cross_entropy(tlogits.reshape(-1, 9), torch.from_numpy(y.data).reshape(-1)).backward()
+    torch.nn.functional.cross_entropy(tlogits.reshape(-1, 9), torch.from_numpy(y.numpy()).reshape(-1)).backward()
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, theirs.get_parameter(name).grad.numpy(), rtol=1e-8, atol=1e-12)
+        np.testing.assert_allclose(p.grad.numpy(), theirs.get_parameter(name).grad.numpy(), rtol=1e-8, atol=1e-12)
 
 
 def test_sequence_loss_is_mean_cross_entropy_over_positions():
@@ -129,7 +129,7 @@ def test_carrying_the_state_equals_rereading_the_whole_text(kind):
     with tg.no_grad():
         for _ in range(12):
             logits, _ = model(Tensor(VOCAB.encode(slow)[None]))
-            slow += VOCAB.itos[int(np.argmax(logits.data[0, -1]))]
+            slow += VOCAB.itos[int(np.argmax(logits.numpy()[0, -1]))]
     assert fast == slow
     assert model.generate("bad", 12, top_k=1, seed=0) == fast  # top-1 sampling is the greedy choice
 
@@ -204,7 +204,7 @@ def test_save_and_load_rebuild_the_same_model(kind, tmp_path):
     loaded, extra = CharRNN.load(path)
     assert extra == {"step": 7} and loaded.vocab == VOCAB and loaded.config == model.config
     for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     assert loaded.generate("ace", 40, seed=2) == model.generate("ace", 40, seed=2)
 
 

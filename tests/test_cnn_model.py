@@ -45,7 +45,7 @@ def test_hidden_layer_dropout_and_rgb_input():
     assert sum(p.numel() for p in model.parameters()) == 112 + 222 + 300 + 65
     model.eval()
     x = tg.Tensor(np.random.default_rng(0).random((2, 3, 8, 8), dtype=np.float32))
-    np.testing.assert_array_equal(model(x).data, model(x).data)  # eval: dropout off, deterministic
+    np.testing.assert_array_equal(model(x).numpy(), model(x).numpy())  # eval: dropout off, deterministic
 
 
 def test_gradcheck_tiny_cnn_wrt_input_and_parameters():
@@ -53,7 +53,7 @@ def test_gradcheck_tiny_cnn_wrt_input_and_parameters():
     model = CNN(in_channels=1, num_classes=3, image_size=6, channels=(2,), hidden=4).double()
     x = tg.Tensor(np.random.default_rng(3).standard_normal((2, 1, 6, 6)), requires_grad=True)
     params = list(model.parameters())
-    assert len(params) == 6 and all(p.data.dtype == np.float64 for p in params)
+    assert len(params) == 6 and all(p.numpy().dtype == np.float64 for p in params)
 
     def f(x, *ps):
         return model(x)
@@ -85,10 +85,10 @@ def test_matches_pytorch_with_the_same_weights():
     with torch.no_grad():
         for p, q in zip(ref.parameters(), ours, strict=True):
             assert tuple(p.shape) == q.shape
-            p.copy_(torch.from_numpy(q.data.copy()))
+            p.copy_(torch.from_numpy(q.numpy().copy()))
     x = np.random.default_rng(5).random((4, 1, 8, 8), dtype=np.float32)
     expected = ref(torch.from_numpy(x)).detach().numpy()
-    np.testing.assert_allclose(model(tg.Tensor(x)).data, expected, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model(tg.Tensor(x)).numpy(), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_errors():
@@ -123,7 +123,7 @@ def test_trains_on_digits_well_above_chance():
             optimizer.step()
             losses.append(loss.item())
     with tg.no_grad():
-        accuracy = (model(tg.Tensor(X_test)).data.argmax(axis=1) == y_test).mean()
+        accuracy = (model(tg.Tensor(X_test)).numpy().argmax(axis=1) == y_test).mean()
     print(f"digits CNN: 3 epochs, test accuracy {accuracy:.3f}, {time.perf_counter() - start:.1f} s")
     assert accuracy > 0.8
     assert np.mean(losses[-5:]) < 0.5 * np.mean(losses[:5])

@@ -45,12 +45,12 @@ def test_conv2d_matches_torch(xs, ws, kw):
     out = C.conv2d(x, w, b, **kw)
     g = rng.standard_normal(out.shape)
     out.backward(Tensor(g))
-    tx, tw, tb = (torch.tensor(a.data, requires_grad=True) for a in (x, w, b))
+    tx, tw, tb = (torch.tensor(a.numpy(), requires_grad=True) for a in (x, w, b))
     ref = torch.nn.functional.conv2d(tx, tw, tb, **kw)
     ref.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), atol=1e-10)
     for ours, theirs in ((x, tx), (w, tw), (b, tb)):
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), atol=1e-10)
+        np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), atol=1e-10)
 
 
 def test_conv2d_naive_loop_reference():
@@ -66,7 +66,7 @@ def test_conv2d_naive_loop_reference():
                 for c in range(wo):
                     win = xp[n, :, r * s:r * s + 2 * d[0]:d[0], c * s:c * s + 3 * d[1]:d[1]]
                     ref[n, o, r, c] = np.sum(win[:, :2, :3] * w[o])
-    np.testing.assert_allclose(C.conv2d(Tensor(x), Tensor(w), stride=s, padding=p, dilation=d).data, ref, atol=1e-12)
+    np.testing.assert_allclose(C.conv2d(Tensor(x), Tensor(w), stride=s, padding=p, dilation=d).numpy(), ref, atol=1e-12)
 
 
 def _conv_by_offsets(x, w, stride, padding, dilation, groups):
@@ -101,12 +101,12 @@ def test_conv2d_random_geometries_against_the_definition(seed):
     tx, tw = Tensor(x, requires_grad=True), Tensor(weight, requires_grad=True)
     out = C.conv2d(tx, tw, **kw_)
     geometry = ((sh, sw), (ph, pw), (dh, dw), groups)
-    np.testing.assert_allclose(out.data, _conv_by_offsets(x, weight, *geometry), atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), _conv_by_offsets(x, weight, *geometry), atol=1e-12)
     g = r.standard_normal(out.shape)
     out.backward(Tensor(g))
     x2, w2 = r.standard_normal(x.shape), r.standard_normal(weight.shape)
-    assert np.isclose(np.sum(g * _conv_by_offsets(x2, weight, *geometry)), np.sum(tx.grad.data * x2))
-    assert np.isclose(np.sum(g * _conv_by_offsets(x, w2, *geometry)), np.sum(tw.grad.data * w2))
+    assert np.isclose(np.sum(g * _conv_by_offsets(x2, weight, *geometry)), np.sum(tx.grad.numpy() * x2))
+    assert np.isclose(np.sum(g * _conv_by_offsets(x, w2, *geometry)), np.sum(tw.grad.numpy() * w2))
 
 
 @pytest.mark.parametrize("xs, ws, kw", CONV_CASES)
@@ -131,15 +131,15 @@ def test_conv2d_module_padding_modes_gradcheck_and_torch(mode):
                      (x, m.weight, m.bias))
     torch = pytest.importorskip("torch")
     tm = torch.nn.Conv2d(2, 3, (3, 2), padding=(2, 1), padding_mode=mode).double()
-    tm.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
-    tx = torch.tensor(x.data, requires_grad=True)
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     out, ref = m(x), tm(tx)
     g = rng.standard_normal(out.shape)
     out.backward(Tensor(g))
     ref.backward(torch.tensor(g))
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-10)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), atol=1e-10)
-    np.testing.assert_allclose(m.weight.grad.data, tm.weight.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), atol=1e-10)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(m.weight.grad.numpy(), tm.weight.grad.numpy(), atol=1e-10)
 
 
 @pytest.mark.parametrize("kw", [dict(padding="same", dilation=2), dict(stride=2, groups=2, bias=False)])
@@ -148,9 +148,9 @@ def test_conv2d_module_matches_torch(kw):
     m = C.Conv2d(4, 6, 3, **kw)
     tm = torch.nn.Conv2d(4, 6, 3, **kw)
     assert set(m.state_dict()) == set(tm.state_dict())
-    tm.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     x = rng.standard_normal((2, 4, 9, 8)).astype(np.float32)
-    np.testing.assert_allclose(m(Tensor(x)).data, tm(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(m(Tensor(x)).numpy(), tm(torch.tensor(x)).detach().numpy(), atol=1e-5)
 
 
 def test_conv2d_init_bounds_and_shapes():
@@ -158,17 +158,17 @@ def test_conv2d_init_bounds_and_shapes():
     m = C.Conv2d(4, 8, (3, 2), groups=2)
     assert m.weight.shape == (8, 2, 3, 2) and m.bias.shape == (8,)
     bound = 1 / np.sqrt(2 * 3 * 2)
-    assert np.abs(m.weight.data).max() <= bound and np.abs(m.weight.data).max() > 0.8 * bound
-    assert np.abs(m.bias.data).max() <= bound
+    assert np.abs(m.weight.numpy()).max() <= bound and np.abs(m.weight.numpy()).max() > 0.8 * bound
+    assert np.abs(m.bias.numpy()).max() <= bound
 
 
 def test_conv1d_matches_torch():
     torch = pytest.importorskip("torch")
     m = C.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2)
     tm = torch.nn.Conv1d(4, 6, 3, stride=2, padding=1, dilation=2, groups=2)
-    tm.load_state_dict({k: torch.tensor(v.data) for k, v in m.state_dict().items()})
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in m.state_dict().items()})
     x = rng.standard_normal((2, 4, 11)).astype(np.float32)
-    np.testing.assert_allclose(m(Tensor(x)).data, tm(torch.tensor(x)).detach().numpy(), atol=1e-5)
+    np.testing.assert_allclose(m(Tensor(x)).numpy(), tm(torch.tensor(x)).detach().numpy(), atol=1e-5)
 
 
 def test_conv1d_gradcheck():
@@ -195,8 +195,8 @@ def test_unfold_fold_match_torch(kw):
     x = rng.standard_normal((2, 3, 5, 6))
     u = C.unfold(Tensor(x), **kw)
     tu = torch.nn.functional.unfold(torch.tensor(x), **kw)
-    np.testing.assert_allclose(u.data, tu.numpy())
-    np.testing.assert_allclose(C.fold(u, (5, 6), **kw).data, torch.nn.functional.fold(tu, (5, 6), **kw).numpy())
+    np.testing.assert_allclose(u.numpy(), tu.numpy())
+    np.testing.assert_allclose(C.fold(u, (5, 6), **kw).numpy(), torch.nn.functional.fold(tu, (5, 6), **kw).numpy())
 
 
 def test_fold_is_adjoint_of_unfold():
@@ -204,7 +204,7 @@ def test_fold_is_adjoint_of_unfold():
     x, kw = rng.standard_normal((1, 2, 5, 4)), dict(kernel_size=(3, 2), padding=1, stride=2)
     u = C.unfold(Tensor(x), **kw)
     y = rng.standard_normal(u.shape)
-    assert np.isclose(np.sum(u.data * y), np.sum(x * C.fold(Tensor(y), (5, 4), **kw).data))
+    assert np.isclose(np.sum(u.numpy() * y), np.sum(x * C.fold(Tensor(y), (5, 4), **kw).numpy()))
 
 
 # ---------------------------------------------------------------------------------------- pooling
@@ -230,19 +230,19 @@ def test_max_pool2d_matches_torch_with_indices(kw):
     out, idx = C.max_pool2d(x, return_indices=True, **kw)
     g = rng.standard_normal(out.shape)
     out.backward(Tensor(g))
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     ref, tidx = torch.nn.functional.max_pool2d(tx, return_indices=True, **kw)
     ref.backward(torch.tensor(g))
     assert out.shape == tuple(ref.shape)
-    np.testing.assert_allclose(out.data, ref.detach().numpy())
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy())
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
 
 
 def test_max_pool2d_gradient_goes_to_the_argmax():
     x = Tensor(np.array([[[[1.0, 5.0], [3.0, 2.0]]]]), requires_grad=True)
     C.max_pool2d(x, 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[[[0.0, 1.0], [0.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 1.0], [0.0, 0.0]]]])
 
 
 AVG_CASES = [dict(kernel_size=2), dict(kernel_size=(2, 3)), dict(kernel_size=3, stride=2, padding=1),
@@ -269,18 +269,18 @@ def test_avg_pool2d_matches_torch(kw):
     out = C.avg_pool2d(x, **kw)
     g = rng.standard_normal(out.shape)
     out.backward(Tensor(g))
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     ref = torch.nn.functional.avg_pool2d(tx, **kw)
     ref.backward(torch.tensor(g))
     assert out.shape == tuple(ref.shape)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), atol=1e-12)
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12)
 
 
 def test_avg_pool2d_count_include_pad_by_hand():
     x = Tensor(np.ones((1, 1, 2, 2)))
-    np.testing.assert_allclose(C.avg_pool2d(x, 2, 2, padding=1).data, np.full((1, 1, 2, 2), 0.25))
-    np.testing.assert_allclose(C.avg_pool2d(x, 2, 2, padding=1, count_include_pad=False).data, np.ones((1, 1, 2, 2)))
+    np.testing.assert_allclose(C.avg_pool2d(x, 2, 2, padding=1).numpy(), np.full((1, 1, 2, 2), 0.25))
+    np.testing.assert_allclose(C.avg_pool2d(x, 2, 2, padding=1, count_include_pad=False).numpy(), np.ones((1, 1, 2, 2)))
 
 
 @pytest.mark.parametrize("size", [(2, 3), (3, 4), 1, (5, None), (7, 6)])
@@ -288,13 +288,13 @@ def test_adaptive_avg_pool2d_gradcheck_and_torch(size):
     x = t64(2, 2, 6, 9)
     assert gradcheck(lambda x: C.adaptive_avg_pool2d(x, size), (x,))
     torch = pytest.importorskip("torch")
-    np.testing.assert_allclose(C.adaptive_avg_pool2d(x, size).data,
-                               torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x.data), size).numpy(), atol=1e-12)
+    np.testing.assert_allclose(C.adaptive_avg_pool2d(x, size).numpy(),
+                               torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x.numpy()), size).numpy(), atol=1e-12)
 
 
 def test_adaptive_avg_pool2d_by_hand():
     x = np.arange(5.0).reshape(1, 1, 1, 5)  # windows [0:2], [1:4], [3:5] for 5 -> 3
-    np.testing.assert_allclose(C.adaptive_avg_pool2d(Tensor(x), (1, 3)).data, [[[[0.5, 2.0, 3.5]]]])
+    np.testing.assert_allclose(C.adaptive_avg_pool2d(Tensor(x), (1, 3)).numpy(), [[[[0.5, 2.0, 3.5]]]])
 
 
 @pytest.mark.parametrize("hw", [(7, 7), (8, 5), (9, 10), (5, 6)])
@@ -311,20 +311,20 @@ def test_pool_output_shapes_match_torch(hw, ceil_mode):
 
 def test_pool_modules_match_torch():
     torch = pytest.importorskip("torch")
-    x = distinct(2, 3, 9, 7).data
+    x = distinct(2, 3, 9, 7).numpy()
     pairs = [(C.MaxPool2d(3, 2, 1, ceil_mode=True), torch.nn.MaxPool2d(3, 2, 1, ceil_mode=True)),
              (C.AvgPool2d(2, count_include_pad=False, padding=1), torch.nn.AvgPool2d(2, count_include_pad=False,
                                                                                       padding=1)),
              (C.AdaptiveAvgPool2d((4, 3)), torch.nn.AdaptiveAvgPool2d((4, 3)))]
     for ours, theirs in pairs:
-        np.testing.assert_allclose(ours(Tensor(x)).data, theirs(torch.tensor(x)).numpy(), atol=1e-12)
+        np.testing.assert_allclose(ours(Tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(), atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------- dropout2d
 def test_dropout2d_zeroes_whole_channels_and_keeps_the_mean():
     manual_seed(0)
     x = Tensor(np.ones((200, 50, 3, 4), dtype=np.float32))
-    out = C.dropout2d(x, p=0.3).data
+    out = C.dropout2d(x, p=0.3).numpy()
     per_channel = out.reshape(200, 50, -1)
     assert np.all(per_channel.min(-1) == per_channel.max(-1))  # each plane is all zero or all kept
     assert set(np.unique(per_channel)) == {0.0, np.float32(1 / 0.7)}
@@ -337,7 +337,7 @@ def test_dropout2d_module_eval_is_identity_and_gradient_is_the_mask():
     x = t64(4, 6, 2, 2)
     out = m(x)
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, out.data / x.data)
+    np.testing.assert_array_equal(x.grad.numpy(), out.numpy() / x.numpy())
     m.eval()
     assert m(x) is x
 
@@ -393,6 +393,6 @@ def test_max_pool2d_ties_go_to_the_first_maximum_like_torch(kw):
     g = rng.standard_normal(tuple(tout.shape))
     out.backward(g)
     tout.backward(torch.tensor(g))
-    np.testing.assert_array_equal(out.data, tout.detach().numpy())
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
-    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-12, atol=0)
+    np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
+    np.testing.assert_array_equal(idx.numpy(), tidx.numpy())
+    np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), rtol=1e-12, atol=0)

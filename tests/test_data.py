@@ -166,8 +166,8 @@ def test_train_test_split_keeps_tensors():
     assert isinstance(X_train, Tensor) and isinstance(X_test, Tensor)
     assert isinstance(y_train, np.ndarray) and not isinstance(y_train, Tensor)
     assert X_train.dtype == np.float64 and X_train.shape == (4,)
-    np.testing.assert_array_equal(X_train.data, y_train)
-    np.testing.assert_array_equal(X_test.data, y_test)
+    np.testing.assert_array_equal(X_train.numpy(), y_train)
+    np.testing.assert_array_equal(X_test.numpy(), y_test)
 
 
 @pytest.mark.parametrize("arrays, kwargs, message", [
@@ -184,14 +184,14 @@ def test_train_test_split_errors(arrays, kwargs, message):
 
 # ---------------------------------------------------------------------------- TensorDataset, DataLoader
 def _epoch(loader):
-    return [xb.data.tolist() for xb, in loader]
+    return [xb.numpy().tolist() for xb, in loader]
 
 
 def test_tensor_dataset_indexing_and_errors():
     ds = TensorDataset(np.arange(6, dtype=np.float32).reshape(3, 2), Tensor([7, 8, 9]))
     assert len(ds) == 3
     x, y = ds[1]
-    assert isinstance(x, Tensor) and x.data.tolist() == [2.0, 3.0] and y.data.item() == 8
+    assert isinstance(x, Tensor) and x.numpy().tolist() == [2.0, 3.0] and y.numpy().item() == 8
     with pytest.raises(ValueError, match=r"\(3, 2\), \(4,\)"):
         TensorDataset(np.zeros((3, 2)), np.zeros(4))
     with pytest.raises(ValueError, match=r"got shapes \[\]"):
@@ -248,17 +248,17 @@ def test_loader_batches_are_tensors_with_dtypes():
     assert isinstance(xb, Tensor) and isinstance(yb, Tensor)
     assert xb.shape == (6, 2) and xb.dtype == np.float32
     assert yb.shape == (6,) and yb.dtype == np.int64
-    np.testing.assert_array_equal(xb.data, X[:6])
-    np.testing.assert_array_equal(yb.data, y[:6])
+    np.testing.assert_array_equal(xb.numpy(), X[:6])
+    np.testing.assert_array_equal(yb.numpy(), y[:6])
 
 
 def test_loader_over_any_indexable_dataset():
     samples = [(np.full(2, float(i)), i) for i in range(5)]
     xb, yb = list(DataLoader(samples, batch_size=2))[-1]
-    assert xb.data.tolist() == [[4.0, 4.0]] and xb.dtype == np.float64
-    assert yb.data.tolist() == [4] and yb.dtype == np.int64
+    assert xb.numpy().tolist() == [[4.0, 4.0]] and xb.dtype == np.float64
+    assert yb.numpy().tolist() == [4] and yb.dtype == np.int64
     batches = list(DataLoader([0.5, 1.5, 2.5], batch_size=2))
-    assert [b.data.tolist() for b in batches] == [[0.5, 1.5], [2.5]] and batches[0].dtype == np.float32
+    assert [b.numpy().tolist() for b in batches] == [[0.5, 1.5], [2.5]] and batches[0].dtype == np.float32
 
 
 @pytest.mark.parametrize("batch_size", [0, -3, 2.5])

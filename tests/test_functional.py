@@ -21,7 +21,7 @@ def check_grads(fn, inputs):
 # --------------------------------------------------------------------------------------- gradients
 def test_silu_gradients_and_values():
     x = leaf((3, 4))
-    np.testing.assert_allclose(F.silu(x).data, x.data / (1 + np.exp(-x.data)), rtol=1e-12)
+    np.testing.assert_allclose(F.silu(x).numpy(), x.numpy() / (1 + np.exp(-x.numpy())), rtol=1e-12)
     check_grads(F.silu, (x,))
 
 
@@ -61,7 +61,7 @@ def test_embedding_gradients_padding_row_is_exactly_zero():
     check_grads(lambda w: F.embedding(idx, w), (w,))
     F.embedding(idx, w, padding_idx=4).sum().backward()
     # row 1 used twice, rows 0 and 2 once, row 3 never, row 4 is padding (used twice, still 0)
-    np.testing.assert_array_equal(w.grad.data, np.repeat([[1.0], [2.0], [1.0], [0.0], [0.0]], 3, axis=1))
+    np.testing.assert_array_equal(w.grad.numpy(), np.repeat([[1.0], [2.0], [1.0], [0.0], [0.0]], 3, axis=1))
 
 
 def test_embedding_repeated_indices_accumulate_weighted_gradients():
@@ -69,14 +69,14 @@ def test_embedding_repeated_indices_accumulate_weighted_gradients():
     idx = np.array([2, 2, 2, 0])
     g = np.arange(8.0).reshape(4, 2)
     F.embedding(tg.Tensor(idx), w).backward(tg.Tensor(g))
-    np.testing.assert_array_equal(w.grad.data, [[6.0, 7.0], [0.0, 0.0], [0 + 2 + 4, 1 + 3 + 5], [0.0, 0.0]])
-    np.testing.assert_array_equal(F.embedding(tg.Tensor(idx), w).data, w.data[idx])
+    np.testing.assert_array_equal(w.grad.numpy(), [[6.0, 7.0], [0.0, 0.0], [0 + 2 + 4, 1 + 3 + 5], [0.0, 0.0]])
+    np.testing.assert_array_equal(F.embedding(tg.Tensor(idx), w).numpy(), w.numpy()[idx])
 
 
 def test_embedding_negative_padding_idx_means_from_the_end():
     w = leaf((3, 2))
     F.embedding(tg.Tensor([0, 2]), w, padding_idx=-1).sum().backward()
-    np.testing.assert_array_equal(w.grad.data, [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
+    np.testing.assert_array_equal(w.grad.numpy(), [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]])
 
 
 def test_dropout_gradients_with_fixed_mask():
@@ -88,11 +88,11 @@ def test_dropout_gradients_with_fixed_mask():
 
     check_grads(fn, (x,))
     out = fn(x)
-    kept = out.data != 0
+    kept = out.numpy() != 0
     assert 0 < kept.sum() < x.numel()
     x.grad = None
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, kept / 0.7, rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), kept / 0.7, rtol=1e-15)
 
 
 # ---------------------------------------------------------------------------------------- dropout
@@ -100,7 +100,7 @@ def test_dropout_values_are_zero_or_scaled_and_mean_is_kept():
     tg.manual_seed(0)
     p, n = 0.25, 400_000
     x = tg.Tensor(np.full(n, 3.0))
-    out = F.dropout(x, p=p).data
+    out = F.dropout(x, p=p).numpy()
     assert set(np.unique(out)) == {0.0, 4.0}
     # E[out] = 3; std of the mean of n values that are 4 w.p. 0.75 and 0 else: 4 sqrt(p (1-p) / n)
     assert abs(out.mean() - 3.0) < 5 * 4 * np.sqrt(p * (1 - p) / n)
@@ -110,10 +110,10 @@ def test_dropout_values_are_zero_or_scaled_and_mean_is_kept():
 def test_dropout_reproducible_with_manual_seed_and_differs_otherwise():
     x = tg.Tensor(np.ones((50, 50)))
     tg.manual_seed(3)
-    a = F.dropout(x).data
+    a = F.dropout(x).numpy()
     tg.manual_seed(3)
-    b = F.dropout(x).data
-    c = F.dropout(x).data
+    b = F.dropout(x).numpy()
+    c = F.dropout(x).numpy()
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -123,9 +123,9 @@ def test_dropout_identity_cases_and_p_one():
     assert F.dropout(x, 0.5, training=False) is x
     assert F.dropout(x, 0.0) is x
     out = F.dropout(x, 1.0)
-    np.testing.assert_array_equal(out.data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(out.numpy(), np.zeros((3, 4)))
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.zeros((3, 4)))
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros((3, 4)))
 
 
 @pytest.mark.parametrize("p", [-0.1, 1.5])
@@ -140,8 +140,8 @@ def test_batch_norm_training_values_and_running_stats_by_hand():
     rm, rv = np.zeros(2), np.ones(2)
     out = F.batch_norm(tg.Tensor(x), rm, rv, training=True, momentum=0.5, eps=0.0)
     # channel 0: mean 3, biased var 8/3; channel 1: mean 12, biased var 8
-    np.testing.assert_allclose(out.data[:, 0], np.array([-2.0, 0.0, 2.0]) / np.sqrt(8 / 3), rtol=1e-12)
-    np.testing.assert_allclose(out.data[:, 1], np.array([-2.0, -2.0, 4.0]) / np.sqrt(8), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy()[:, 0], np.array([-2.0, 0.0, 2.0]) / np.sqrt(8 / 3), rtol=1e-12)
+    np.testing.assert_allclose(out.numpy()[:, 1], np.array([-2.0, -2.0, 4.0]) / np.sqrt(8), rtol=1e-12)
     np.testing.assert_allclose(rm, [1.5, 6.0], rtol=1e-12)
     np.testing.assert_allclose(rv, [0.5 + 0.5 * 4.0, 0.5 + 0.5 * 12.0], rtol=1e-12)  # unbiased var 4 and 12
 
@@ -150,23 +150,23 @@ def test_batch_norm_eval_uses_running_stats_given_as_tensors():
     x = leaf((2, 3, 2))
     rm, rv = tg.Tensor(np.array([1.0, -1.0, 0.5])), tg.Tensor(np.array([4.0, 1.0, 0.25]))
     w, b = tg.Tensor(np.array([2.0, 1.0, -1.0])), tg.Tensor(np.array([0.0, 1.0, 3.0]))
-    before = rm.data.copy(), rv.data.copy()
+    before = rm.numpy().copy(), rv.numpy().copy()
     out = F.batch_norm(x, rm, rv, w, b, eps=0.0)
-    expected = (x.data - before[0][:, None]) / np.sqrt(before[1][:, None]) * w.data[:, None] + b.data[:, None]
-    np.testing.assert_allclose(out.data, expected, rtol=1e-12)
-    np.testing.assert_array_equal(rm.data, before[0])
-    np.testing.assert_array_equal(rv.data, before[1])
+    expected = (x.numpy() - before[0][:, None]) / np.sqrt(before[1][:, None]) * w.numpy()[:, None] + b.numpy()[:, None]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+    np.testing.assert_array_equal(rm.numpy(), before[0])
+    np.testing.assert_array_equal(rv.numpy(), before[1])
 
 
 def test_batch_norm_updates_tensor_buffers_in_place_without_a_graph():
     rm, rv = tg.Tensor(np.zeros(3)), tg.Tensor(np.ones(3))
-    arrays = rm.data, rv.data
+    arrays = rm.numpy(), rv.numpy()
     x = leaf((4, 3))
     F.batch_norm(x, rm, rv, training=True)
-    assert rm.data is arrays[0] and rv.data is arrays[1]
+    assert rm.numpy() is arrays[0] and rv.numpy() is arrays[1]
     assert rm.is_leaf and not rm.requires_grad and rv.is_leaf
-    np.testing.assert_allclose(rm.data, 0.1 * x.data.mean(0), rtol=1e-12)
-    np.testing.assert_allclose(rv.data, 0.9 + 0.1 * x.data.var(0, ddof=1), rtol=1e-12)
+    np.testing.assert_allclose(rm.numpy(), 0.1 * x.numpy().mean(0), rtol=1e-12)
+    np.testing.assert_allclose(rv.numpy(), 0.9 + 0.1 * x.numpy().var(0, ddof=1), rtol=1e-12)
 
 
 def test_layer_norm_values_by_hand():
@@ -174,14 +174,14 @@ def test_layer_norm_values_by_hand():
     w, b = np.linspace(0.5, 2, 12).reshape(3, 4), np.linspace(-1, 1, 12).reshape(3, 4)
     out = F.layer_norm(tg.Tensor(x), [3, 4], tg.Tensor(w), tg.Tensor(b), eps=1e-3)
     m, v = x.mean((1, 2), keepdims=True), x.var((1, 2), keepdims=True)
-    np.testing.assert_allclose(out.data, (x - m) / np.sqrt(v + 1e-3) * w + b, rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), (x - m) / np.sqrt(v + 1e-3) * w + b, rtol=1e-12)
 
 
 def test_one_hot_values():
     out = F.one_hot(tg.Tensor(np.array([[0, 2], [1, 1]])))
     assert out.dtype == np.int64 and out.shape == (2, 2, 3)
-    np.testing.assert_array_equal(out.data, [[[1, 0, 0], [0, 0, 1]], [[0, 1, 0], [0, 1, 0]]])
-    np.testing.assert_array_equal(F.one_hot(tg.Tensor([1]), num_classes=4).data, [[0, 1, 0, 0]])
+    np.testing.assert_array_equal(out.numpy(), [[[1, 0, 0], [0, 0, 1]], [[0, 1, 0], [0, 1, 0]]])
+    np.testing.assert_array_equal(F.one_hot(tg.Tensor([1]), num_classes=4).numpy(), [[0, 1, 0, 0]])
 
 
 # ---------------------------------------------------------------------------------------- errors
@@ -245,7 +245,7 @@ def _tg_grads(fn, arrays, upstream):
     ts = [tg.Tensor(a, requires_grad=True) for a in arrays]
     out = fn(*ts)
     out.backward(tg.Tensor(upstream))
-    return out.data, [np.zeros_like(a) if t.grad is None else t.grad.data for a, t in zip(arrays, ts)]
+    return out.numpy(), [np.zeros_like(a) if t.grad is None else t.grad.numpy() for a, t in zip(arrays, ts)]
 
 
 def _assert_parity(got, expected):
@@ -309,6 +309,6 @@ def test_batch_norm_matches_torch_over_three_training_steps_then_eval(shape, aff
 def test_one_hot_matches_torch():
     torch = pytest.importorskip("torch")
     idx = np.array([[3, 0], [1, 3]])
-    np.testing.assert_array_equal(F.one_hot(tg.Tensor(idx)).data, torch.nn.functional.one_hot(torch.tensor(idx)))
-    np.testing.assert_array_equal(F.one_hot(tg.Tensor(idx), 6).data,
+    np.testing.assert_array_equal(F.one_hot(tg.Tensor(idx)).numpy(), torch.nn.functional.one_hot(torch.tensor(idx)))
+    np.testing.assert_array_equal(F.one_hot(tg.Tensor(idx), 6).numpy(),
                                   torch.nn.functional.one_hot(torch.tensor(idx), 6).numpy())

@@ -31,25 +31,25 @@ def assert_normal(data, mean, std):
 
 def test_uniform_and_normal_keep_the_tensor_and_its_array():
     t = tensor(200, 300, dtype=np.float32)
-    array = t.data
-    assert init.uniform_(t, -2.0, 3.0) is t and t.data is array and t.dtype == np.float32
-    assert_uniform(t.data, -2.0, 3.0)
-    assert init.normal_(t, 1.5, 0.5) is t and t.data is array
-    assert_normal(t.data, 1.5, 0.5)
+    array = t.numpy()
+    assert init.uniform_(t, -2.0, 3.0) is t and t.numpy() is array and t.dtype == np.float32
+    assert_uniform(t.numpy(), -2.0, 3.0)
+    assert init.normal_(t, 1.5, 0.5) is t and t.numpy() is array
+    assert_normal(t.numpy(), 1.5, 0.5)
 
 
 def test_constant_zeros_ones():
     t = tensor(3, 4)
-    np.testing.assert_array_equal(init.constant_(t, 2.5).data, np.full((3, 4), 2.5))
-    np.testing.assert_array_equal(init.zeros_(t).data, np.zeros((3, 4)))
-    np.testing.assert_array_equal(init.ones_(t).data, np.ones((3, 4)))
+    np.testing.assert_array_equal(init.constant_(t, 2.5).numpy(), np.full((3, 4), 2.5))
+    np.testing.assert_array_equal(init.zeros_(t).numpy(), np.zeros((3, 4)))
+    np.testing.assert_array_equal(init.ones_(t).numpy(), np.ones((3, 4)))
 
 
 def test_init_records_no_graph_on_a_parameter():
     t = tg.Tensor(np.zeros((4, 5)), requires_grad=True)
     init.kaiming_uniform_(t)
     assert t.is_leaf and t.requires_grad and t.grad is None
-    assert np.all(t.data != 0)
+    assert np.all(t.numpy() != 0)
 
 
 @pytest.mark.parametrize("shape", [(300, 400), (64, 32, 5, 5)])
@@ -57,26 +57,26 @@ def test_xavier(shape):
     t = tensor(*shape)
     fan_in, fan_out = init._calculate_fan_in_and_fan_out(t)
     bound = 0.8 * math.sqrt(6 / (fan_in + fan_out))
-    assert_uniform(init.xavier_uniform_(t, gain=0.8).data, -bound, bound)
-    assert_normal(init.xavier_normal_(t, gain=2.0).data, 0.0, 2.0 * math.sqrt(2 / (fan_in + fan_out)))
+    assert_uniform(init.xavier_uniform_(t, gain=0.8).numpy(), -bound, bound)
+    assert_normal(init.xavier_normal_(t, gain=2.0).numpy(), 0.0, 2.0 * math.sqrt(2 / (fan_in + fan_out)))
 
 
 def test_kaiming_defaults_and_modes():
     t = tensor(500, 20, 3, 3)  # fan_in 180, fan_out 4500
     gain = math.sqrt(2 / (1 + 0.0 ** 2))  # leaky_relu with a=0
     bound = gain * math.sqrt(3 / 180)
-    assert_uniform(init.kaiming_uniform_(t).data, -bound, bound)
+    assert_uniform(init.kaiming_uniform_(t).numpy(), -bound, bound)
     std = math.sqrt(2) / math.sqrt(4500)
-    assert_normal(init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu").data, 0.0, std)
+    assert_normal(init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu").numpy(), 0.0, std)
     bound = math.sqrt(2 / (1 + 0.2 ** 2)) * math.sqrt(3 / 4500)
-    assert_uniform(init.kaiming_uniform_(t, a=0.2, mode="fan_out").data, -bound, bound)
-    assert_normal(init.kaiming_normal_(t, nonlinearity="tanh").data, 0.0, 5 / 3 / math.sqrt(180))
+    assert_uniform(init.kaiming_uniform_(t, a=0.2, mode="fan_out").numpy(), -bound, bound)
+    assert_normal(init.kaiming_normal_(t, nonlinearity="tanh").numpy(), 0.0, 5 / 3 / math.sqrt(180))
 
 
 @pytest.mark.parametrize("shape,gain", [((6, 6), 1.0), ((10, 4), 2.0), ((4, 10), 0.5), ((3, 2, 2, 2), 1.5)])
 def test_orthogonal(shape, gain):
     t = init.orthogonal_(tensor(*shape), gain=gain)
-    q = t.data.reshape(shape[0], -1)
+    q = t.numpy().reshape(shape[0], -1)
     # the smaller Gram matrix is gain^2 I: orthonormal columns (tall) or rows (wide)
     gram = q.T @ q if q.shape[0] >= q.shape[1] else q @ q.T
     np.testing.assert_allclose(gram, gain ** 2 * np.eye(min(q.shape)), atol=1e-12)
@@ -87,18 +87,18 @@ def test_orthogonal_is_pytorchs_algorithm():
     t = init.orthogonal_(tensor(3, 5))
     flattened = np.random.default_rng(4).normal(0.0, 1.0, (3, 5)).T  # the same draw, made tall
     q, r = np.linalg.qr(flattened)
-    np.testing.assert_allclose(t.data, (q * np.sign(np.diag(r))).T, rtol=1e-12)
+    np.testing.assert_allclose(t.numpy(), (q * np.sign(np.diag(r))).T, rtol=1e-12)
     # the sign correction makes R's diagonal positive: Q^T A has a positive diagonal
-    assert np.all(np.diag(t.data @ flattened) > 0)
+    assert np.all(np.diag(t.numpy() @ flattened) > 0)
 
 
 def test_reproducible_with_manual_seed():
     for fn in (init.uniform_, init.normal_, init.xavier_uniform_, init.kaiming_normal_, init.orthogonal_):
         tg.manual_seed(11)
-        a = fn(tensor(5, 6)).data.copy()
+        a = fn(tensor(5, 6)).numpy().copy()
         tg.manual_seed(11)
-        b = fn(tensor(5, 6)).data.copy()
-        c = fn(tensor(5, 6)).data
+        b = fn(tensor(5, 6)).numpy().copy()
+        c = fn(tensor(5, 6)).numpy()
         np.testing.assert_array_equal(a, b)
         assert not np.array_equal(a, c), fn.__name__
 
@@ -150,4 +150,4 @@ def test_errors():
         init.kaiming_uniform_(t, mode="fan_avg")
     with pytest.raises(ValueError, match="unsupported nonlinearity 'gelu'"):
         init.kaiming_normal_(t, nonlinearity="gelu")
-    assert np.all(np.isnan(t.data))  # the failed calls left the tensor alone
+    assert np.all(np.isnan(t.numpy()))  # the failed calls left the tensor alone

@@ -76,12 +76,12 @@ def test_embedding_gradient_with_padding_idx():
     m = L.Embedding(6, 3, padding_idx=1).double()
     idx = tg.Tensor(np.array([[0, 1, 4], [4, 5, 1]]))
     # the padding row is used but treated as a constant, so check the others with its outputs masked out
-    keep = tg.Tensor((idx.data != 1)[..., None].astype(float))
+    keep = tg.Tensor((idx.numpy() != 1)[..., None].astype(float))
     assert tg.gradcheck(lambda w: m(idx) * keep, (m.weight,))
     m(idx).sum().backward()
-    counts = np.bincount(idx.data.ravel(), minlength=6).astype(float)
+    counts = np.bincount(idx.numpy().ravel(), minlength=6).astype(float)
     counts[1] = 0  # the padding row gets no gradient
-    np.testing.assert_array_equal(m.weight.grad.data, np.repeat(counts[:, None], 3, axis=1))
+    np.testing.assert_array_equal(m.weight.grad.numpy(), np.repeat(counts[:, None], 3, axis=1))
 
 
 # ------------------------------------------------------------------------------------ torch parity
@@ -131,27 +131,27 @@ def test_matches_torch_through_state_dict(name, args, kwargs, shape, training):
     theirs = getattr(torch.nn, name)(*args, **kwargs).double().train(training)
     assert shapes(source.state_dict()) == shapes(theirs.state_dict())
     # ours -> torch (tensors made from our arrays), then torch -> a fresh layer of ours (NumPy arrays)
-    theirs.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in source.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in source.state_dict().items()})
     ours = getattr(L, name)(*args, **kwargs).double().train(training)
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
     for k, v in source.state_dict().items():
-        np.testing.assert_array_equal(ours.state_dict()[k].data, v.data)
+        np.testing.assert_array_equal(ours.state_dict()[k].numpy(), v.numpy())
 
     x = leaf(shape, seed=3)
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     out, tout = ours(x), theirs(tx)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.numpy(), tout.detach().numpy(), rtol=1e-10, atol=1e-12)
     g = np.random.default_rng(4).standard_normal(out.shape)
     out.backward(tg.Tensor(g))
     tout.backward(torch.tensor(g))
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-9, atol=1e-12)
     torch_params = dict(theirs.named_parameters())
     assert [n for n, _ in ours.named_parameters()] == list(torch_params)
     for n, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, torch_params[n].grad.numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(p.grad.numpy(), torch_params[n].grad.numpy(), rtol=1e-9, atol=1e-12)
     # a training step updated the running statistics (and num_batches_tracked) the same way
     for k, v in theirs.state_dict().items():
-        np.testing.assert_allclose(ours.state_dict()[k].data, v.numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(ours.state_dict()[k].numpy(), v.numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_embedding_matches_torch():
@@ -160,14 +160,14 @@ def test_embedding_matches_torch():
         ours = L.Embedding(7, 3, padding_idx=padding_idx).double()
         theirs = torch.nn.Embedding(7, 3, padding_idx).double()
         assert ours.padding_idx == theirs.padding_idx
-        theirs.load_state_dict({k: torch.from_numpy(np.array(v.data)) for k, v in ours.state_dict().items()})
+        theirs.load_state_dict({k: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()})
         idx = np.array([[0, 2, 6], [6, 2, 2]])
         out, tout = ours(tg.Tensor(idx)), theirs(torch.tensor(idx))
-        np.testing.assert_array_equal(out.data, tout.detach().numpy())
+        np.testing.assert_array_equal(out.numpy(), tout.detach().numpy())
         g = np.random.default_rng(0).standard_normal(out.shape)
         out.backward(tg.Tensor(g))
         tout.backward(torch.tensor(g))
-        np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.weight.grad.numpy(), theirs.weight.grad.numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("momentum", [0.1, None], ids=["momentum", "cumulative"])
@@ -181,13 +181,13 @@ def test_batch_norm_running_statistics_match_torch(cls, shape, momentum):
         x = rng.standard_normal(shape) * 3 + 1
         ours(tg.Tensor(x))
         theirs(torch.tensor(x))
-    assert int(ours.num_batches_tracked.data) == 5 and ours.num_batches_tracked.dtype == np.int64
+    assert int(ours.num_batches_tracked.numpy()) == 5 and ours.num_batches_tracked.dtype == np.int64
     for name in ("running_mean", "running_var"):
-        np.testing.assert_allclose(getattr(ours, name).data, getattr(theirs, name).numpy(), rtol=1e-12)
+        np.testing.assert_allclose(getattr(ours, name).numpy(), getattr(theirs, name).numpy(), rtol=1e-12)
     ours.eval(), theirs.eval()
     x = rng.standard_normal(shape)
-    np.testing.assert_allclose(ours(tg.Tensor(x)).data, theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10)
-    assert int(ours.num_batches_tracked.data) == 5  # evaluation changes nothing
+    np.testing.assert_allclose(ours(tg.Tensor(x)).numpy(), theirs(torch.tensor(x)).detach().numpy(), rtol=1e-10)
+    assert int(ours.num_batches_tracked.numpy()) == 5  # evaluation changes nothing
 
 
 def test_batch_norm_cumulative_average_by_hand():
@@ -196,17 +196,17 @@ def test_batch_norm_cumulative_average_by_hand():
     batches = [np.random.default_rng(s).standard_normal((6, 2)) * (s + 1) for s in range(4)]
     for b in batches:
         m(tg.Tensor(b))
-    np.testing.assert_allclose(m.running_mean.data, np.mean([b.mean(0) for b in batches], axis=0), rtol=1e-12)
-    np.testing.assert_allclose(m.running_var.data, np.mean([b.var(0, ddof=1) for b in batches], axis=0), rtol=1e-12)
+    np.testing.assert_allclose(m.running_mean.numpy(), np.mean([b.mean(0) for b in batches], axis=0), rtol=1e-12)
+    np.testing.assert_allclose(m.running_var.numpy(), np.mean([b.var(0, ddof=1) for b in batches], axis=0), rtol=1e-12)
 
 
 def test_batch_norm_momentum_by_hand_and_no_graph():
     m = L.BatchNorm1d(2, momentum=0.25).double()
     x = tg.Tensor(np.array([[1.0, 2.0], [3.0, 6.0]]), requires_grad=True)
     out = m(x)
-    np.testing.assert_allclose(m.running_mean.data, [0.75 * 0 + 0.25 * 2, 0.25 * 4], rtol=1e-12)
-    np.testing.assert_allclose(m.running_var.data, [0.75 + 0.25 * 2, 0.75 + 0.25 * 8], rtol=1e-12)
-    np.testing.assert_allclose(out.data, [[-1, -1], [1, 1]], atol=1e-5)
+    np.testing.assert_allclose(m.running_mean.numpy(), [0.75 * 0 + 0.25 * 2, 0.25 * 4], rtol=1e-12)
+    np.testing.assert_allclose(m.running_var.numpy(), [0.75 + 0.25 * 2, 0.75 + 0.25 * 8], rtol=1e-12)
+    np.testing.assert_allclose(out.numpy(), [[-1, -1], [1, 1]], atol=1e-5)
     assert not m.running_mean.requires_grad and m.running_mean.is_leaf and m.running_var.is_leaf
 
 
@@ -216,8 +216,8 @@ def test_batch_norm_without_running_stats():
     assert list(m.state_dict()) == ["weight", "bias"]
     x = tg.Tensor(np.random.default_rng(0).standard_normal((4, 3, 2, 2)) * 5 + 2)
     out = m.eval()(x)  # still the batch's statistics
-    np.testing.assert_allclose(out.data.mean(axis=(0, 2, 3)), 0, atol=1e-5)
-    np.testing.assert_allclose(out.data.var(axis=(0, 2, 3)), 1, atol=1e-3)
+    np.testing.assert_allclose(out.numpy().mean(axis=(0, 2, 3)), 0, atol=1e-5)
+    np.testing.assert_allclose(out.numpy().var(axis=(0, 2, 3)), 1, atol=1e-3)
 
 
 # ------------------------------------------------------------------------------- init and dropout
@@ -225,35 +225,35 @@ def test_linear_default_init_statistics():
     tg.manual_seed(0)
     m = L.Linear(400, 300)
     bound = 1 / math.sqrt(400)
-    w, b = m.weight.data, m.bias.data
+    w, b = m.weight.numpy(), m.bias.numpy()
     assert w.shape == (300, 400) and b.shape == (300,) and w.dtype == np.float32
     assert np.abs(w).max() <= bound and np.abs(b).max() <= bound
     assert np.abs(w).max() > 0.99 * bound and np.abs(b).max() > 0.95 * bound  # spans the whole interval
     assert abs(w.mean()) < 0.01 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.01 * bound  # U(-a, a) has std a / sqrt(3)
     tg.manual_seed(0)
-    np.testing.assert_array_equal(L.Linear(400, 300).weight.data, w)  # the library's seed makes it reproducible
+    np.testing.assert_array_equal(L.Linear(400, 300).weight.numpy(), w)  # the library's seed makes it reproducible
 
 
 def test_embedding_init_and_padding_row():
     tg.manual_seed(1)
     m = L.Embedding(500, 40, padding_idx=-2)
     assert m.padding_idx == 498
-    np.testing.assert_array_equal(m.weight.data[498], 0)
-    rest = np.delete(m.weight.data, 498, axis=0)
+    np.testing.assert_array_equal(m.weight.numpy()[498], 0)
+    rest = np.delete(m.weight.numpy(), 498, axis=0)
     assert abs(rest.mean()) < 0.02 and abs(rest.std() - 1) < 0.02
 
 
 def test_layer_defaults():
     bn, ln = L.BatchNorm1d(4), L.LayerNorm((2, 3))
-    np.testing.assert_array_equal(bn.weight.data, np.ones(4))
-    np.testing.assert_array_equal(bn.bias.data, np.zeros(4))
-    np.testing.assert_array_equal(bn.running_mean.data, np.zeros(4))
-    np.testing.assert_array_equal(bn.running_var.data, np.ones(4))
+    np.testing.assert_array_equal(bn.weight.numpy(), np.ones(4))
+    np.testing.assert_array_equal(bn.bias.numpy(), np.zeros(4))
+    np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(4))
+    np.testing.assert_array_equal(bn.running_var.numpy(), np.ones(4))
     assert (bn.eps, bn.momentum, bn.affine, bn.track_running_stats) == (1e-5, 0.1, True, True)
     assert ln.normalized_shape == (2, 3) and ln.eps == 1e-5 and ln.weight.shape == (2, 3)
-    np.testing.assert_array_equal(ln.weight.data, np.ones((2, 3)))
-    np.testing.assert_array_equal(ln.bias.data, np.zeros((2, 3)))
+    np.testing.assert_array_equal(ln.weight.numpy(), np.ones((2, 3)))
+    np.testing.assert_array_equal(ln.bias.numpy(), np.zeros((2, 3)))
     assert L.LeakyReLU().negative_slope == 0.01 and L.GELU().approximate == "none" and L.Dropout().p == 0.5
 
 
@@ -261,13 +261,13 @@ def test_dropout_keeps_the_mean_and_is_identity_in_eval():
     tg.manual_seed(0)
     m = L.Dropout(0.3)
     x = tg.Tensor(np.full((200, 500), 2.0))
-    out = m(x).data
+    out = m(x).numpy()
     assert set(np.unique(out)) == {0.0, 2.0 / 0.7}
     assert abs((out == 0).mean() - 0.3) < 0.01
     assert abs(out.mean() - 2.0) < 0.02
     m.eval()
     y = m(x)
-    np.testing.assert_array_equal(y.data, x.data)
+    np.testing.assert_array_equal(y.numpy(), x.numpy())
     assert y is x  # exactly the input: no copy, no graph node
 
 
@@ -278,10 +278,10 @@ def test_softmax_legacy_dim(cls, shape, dim):
     x = leaf(shape)
     with pytest.warns(UserWarning, match="Implicit dimension"):
         out = getattr(L, cls)()(x)
-    np.testing.assert_allclose(out.data, getattr(L, cls)(dim)(x).data, rtol=1e-12)
-    e = np.exp(x.data - x.data.max(axis=dim, keepdims=True))
+    np.testing.assert_allclose(out.numpy(), getattr(L, cls)(dim)(x).numpy(), rtol=1e-12)
+    e = np.exp(x.numpy() - x.numpy().max(axis=dim, keepdims=True))
     expected = e / e.sum(axis=dim, keepdims=True)
-    np.testing.assert_allclose(out.data, expected if cls == "Softmax" else np.log(expected), rtol=1e-10)
+    np.testing.assert_allclose(out.numpy(), expected if cls == "Softmax" else np.log(expected), rtol=1e-10)
 
 
 # ---------------------------------------------------------------------------------------- reprs
@@ -327,11 +327,11 @@ def test_linear_rejects_wrong_feature_size():
 ])
 def test_batch_norm_errors_change_nothing(cls, shape, error, match):
     m = getattr(L, cls)(3)
-    before = {k: v.data.copy() for k, v in m.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in m.state_dict().items()}
     with pytest.raises(error, match=match):
         m(tg.Tensor(np.arange(np.prod(shape), dtype=float).reshape(shape)))
     for k, v in m.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v.numpy(), before[k])
 
 
 def test_constructor_and_input_errors():

@@ -134,7 +134,7 @@ def test_cross_entropy_by_hand():
     per = (1 - eps) * w[t[kept]] * -log_p[rows, t[kept]] + eps / 4 * (w * -log_p[rows]).sum(1)
     got = L.cross_entropy(tg.Tensor(x), tg.Tensor(t), tg.Tensor(w), label_smoothing=eps)
     np.testing.assert_allclose(got.item(), per.sum() / w[t[kept]].sum(), rtol=1e-12)
-    none = L.cross_entropy(tg.Tensor(x), tg.Tensor(t), tg.Tensor(w), reduction="none", label_smoothing=eps).data
+    none = L.cross_entropy(tg.Tensor(x), tg.Tensor(t), tg.Tensor(w), reduction="none", label_smoothing=eps).numpy()
     np.testing.assert_allclose(none[kept], per, rtol=1e-12)
     assert none[2] == 0.0
     probs = np.random.default_rng(1).dirichlet(np.ones(4), 5)
@@ -146,7 +146,7 @@ def test_cross_entropy_by_hand():
 def test_ignored_targets_get_zero_gradient_and_all_ignored_mean_is_nan():
     x = leaf((3, 4))
     L.cross_entropy(x, tg.Tensor([1, -100, 2]), label_smoothing=0.2).backward()
-    assert np.all(x.grad.data[1] == 0) and np.all(x.grad.data[[0, 2]] != 0)
+    assert np.all(x.grad.numpy()[1] == 0) and np.all(x.grad.numpy()[[0, 2]] != 0)
     with np.errstate(invalid="ignore"):  # 0 / 0, as in PyTorch
         assert np.isnan(L.cross_entropy(x, tg.Tensor([-100, -100, -100])).item())
     assert L.nll_loss(x, tg.Tensor([5, 5, 5]), ignore_index=5, reduction="sum").item() == 0.0
@@ -156,9 +156,9 @@ def test_bce_clamps_log_at_minus_100_with_finite_gradient():
     p = tg.Tensor(np.array([0.0, 1.0, 0.0, 1.0]), requires_grad=True)
     y = tg.Tensor(np.array([1.0, 0.0, 0.0, 1.0]))
     loss = L.binary_cross_entropy(p, y, reduction="none")
-    np.testing.assert_array_equal(loss.data, [100.0, 100.0, 0.0, 0.0])
+    np.testing.assert_array_equal(loss.numpy(), [100.0, 100.0, 0.0, 0.0])
     loss.sum().backward()
-    assert np.all(np.isfinite(p.grad.data))
+    assert np.all(np.isfinite(p.grad.numpy()))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -166,17 +166,17 @@ def test_extreme_logits_are_finite_and_correct(dtype):
     x = tg.Tensor(np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4]], dtype=dtype), requires_grad=True)
     ce = L.cross_entropy(x, tg.Tensor([1, 2]), reduction="none")
     assert ce.dtype == dtype
-    np.testing.assert_allclose(ce.data, [2e4, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(ce.numpy(), [2e4, 0.0], rtol=1e-6)
     ce.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [[1, -1, 0], [0, 0, 0]], atol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), [[1, -1, 0], [0, 0, 0]], atol=1e-6)
 
     z = tg.Tensor(np.array([1e4, -1e4, 1e4, -1e4], dtype=dtype), requires_grad=True)
     bce = L.binary_cross_entropy_with_logits(z, tg.Tensor(np.array([0.0, 1.0, 1.0, 0.0], dtype=dtype)),
                                              reduction="none", pos_weight=tg.Tensor(np.array(2.0, dtype=dtype)))
     assert bce.dtype == dtype
-    np.testing.assert_allclose(bce.data, [1e4, 2e4, 0.0, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(bce.numpy(), [1e4, 2e4, 0.0, 0.0], rtol=1e-6)
     bce.sum().backward()
-    np.testing.assert_allclose(z.grad.data, [1, -2, 0, 0], atol=1e-6)
+    np.testing.assert_allclose(z.grad.numpy(), [1, -2, 0, 0], atol=1e-6)
 
 
 def test_float32_input_stays_float32_with_python_targets():
@@ -255,11 +255,11 @@ def test_errors():
 
 # -------------------------------------------------------------------------------- PyTorch parity
 def assert_parity(ours, theirs, x, tx):
-    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(ours.numpy(), theirs.detach().numpy(), rtol=1e-10, atol=1e-14)
     v = np.random.default_rng(9).standard_normal(ours.shape)
     ours.backward(tg.Tensor(v))
     theirs.backward(tx.new_tensor(v))
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -270,9 +270,9 @@ def test_cross_entropy_matches_torch(shape, kind, weighted, smoothing, reduction
     x, w = leaf(shape, scale=3.0), const((shape[cd],), 7, 0.5, 2.0)
     t = (labels(shape[:cd] + shape[cd + 1:], shape[cd], ignored=(1, 3) if cd else ()) if kind == "index"
          else probabilities(shape))
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     ours = L.cross_entropy(x, t, w if weighted else None, reduction=reduction, label_smoothing=smoothing)
-    theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(t.data), torch.tensor(w.data) if weighted else None,
+    theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(t.numpy()), torch.tensor(w.numpy()) if weighted else None,
                                                reduction=reduction, label_smoothing=smoothing)
     assert_parity(ours, theirs, x, tx)
 
@@ -282,9 +282,9 @@ def test_cross_entropy_matches_torch(shape, kind, weighted, smoothing, reduction
 def test_nll_loss_matches_torch(weighted, reduction):
     torch = pytest.importorskip("torch")
     x, t, w = leaf((3, 4, 2)), labels((3, 2), 4, ignored=(2,)), const((4,), 7, 0.5, 2.0)
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     ours = L.nll_loss(x, t, w if weighted else None, reduction=reduction)
-    theirs = torch.nn.functional.nll_loss(tx, torch.tensor(t.data), torch.tensor(w.data) if weighted else None,
+    theirs = torch.nn.functional.nll_loss(tx, torch.tensor(t.numpy()), torch.tensor(w.numpy()) if weighted else None,
                                           reduction=reduction)
     assert_parity(ours, theirs, x, tx)
 
@@ -294,9 +294,9 @@ def test_nll_loss_matches_torch(weighted, reduction):
 def test_regression_losses_match_torch(name, reduction):
     torch = pytest.importorskip("torch")
     x, y = leaf((3, 4)), leaf((3, 4), 1)
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     assert_parity(getattr(L, name)(x, y, reduction=reduction),
-                  getattr(torch.nn.functional, name)(tx, torch.tensor(y.data), reduction=reduction), x, tx)
+                  getattr(torch.nn.functional, name)(tx, torch.tensor(y.numpy()), reduction=reduction), x, tx)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -305,9 +305,9 @@ def test_bce_matches_torch(weighted, reduction):
     torch = pytest.importorskip("torch")
     p = tg.Tensor(np.random.default_rng(0).uniform(0.02, 0.98, (3, 4)), requires_grad=True)
     y, w = const((3, 4), 1), const((4,), 2, 0.5, 2.0)
-    tp = torch.tensor(p.data, requires_grad=True)
+    tp = torch.tensor(p.numpy(), requires_grad=True)
     ours = L.binary_cross_entropy(p, y, w if weighted else None, reduction)
-    theirs = torch.nn.functional.binary_cross_entropy(tp, torch.tensor(y.data), torch.tensor(w.data) if weighted
+    theirs = torch.nn.functional.binary_cross_entropy(tp, torch.tensor(y.numpy()), torch.tensor(w.numpy()) if weighted
                                                       else None, reduction=reduction)
     assert_parity(ours, theirs, p, tp)
 
@@ -318,9 +318,9 @@ def test_bce_with_logits_matches_torch(weighted, pos_weighted, reduction):
     torch = pytest.importorskip("torch")
     x, y = leaf((3, 4), scale=4.0), const((3, 4), 1)
     w, pw = const((3, 1), 2, 0.5, 2.0), const((4,), 3, 0.5, 3.0)
-    tx = torch.tensor(x.data, requires_grad=True)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
     ours = L.binary_cross_entropy_with_logits(x, y, w if weighted else None, reduction, pw if pos_weighted else None)
     theirs = torch.nn.functional.binary_cross_entropy_with_logits(
-        tx, torch.tensor(y.data), torch.tensor(w.data) if weighted else None, reduction=reduction,
-        pos_weight=torch.tensor(pw.data) if pos_weighted else None)
+        tx, torch.tensor(y.numpy()), torch.tensor(w.numpy()) if weighted else None, reduction=reduction,
+        pos_weight=torch.tensor(pw.numpy()) if pos_weighted else None)
     assert_parity(ours, theirs, x, tx)

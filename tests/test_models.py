@@ -21,9 +21,9 @@ def test_forward_matches_the_layers_by_hand():
     tg.manual_seed(0)
     model = MLP([3, 5, 2], activation="relu")
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
-    w1, b1, w2, b2 = (p.data for p in model.parameters())
+    w1, b1, w2, b2 = (p.numpy() for p in model.parameters())
     expected = np.maximum(x @ w1.T + b1, 0) @ w2.T + b2
-    np.testing.assert_allclose(model(tg.Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model(tg.Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("activation", ["relu", "gelu", "sigmoid", "tanh", "leaky_relu", "silu"])

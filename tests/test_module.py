@@ -70,8 +70,8 @@ def test_shared_parameter_is_listed_once():
     x = tg.Tensor(np.array([[1.0, -2.0, 0.5]]))
     model(x).sum().backward()
     # y = W (W x + a) + b: both uses accumulate into the one weight, dL/dW = 1 (W x + a)^T + (W^T 1) x^T
-    w, h, ones = a.weight.data, a.weight.data @ x.data[0] + a.bias.data, np.ones(3)
-    np.testing.assert_allclose(a.weight.grad.data, np.outer(ones, h) + np.outer(w.T @ ones, x.data[0]), rtol=1e-12)
+    w, h, ones = a.weight.numpy(), a.weight.numpy() @ x.numpy()[0] + a.bias.numpy(), np.ones(3)
+    np.testing.assert_allclose(a.weight.grad.numpy(), np.outer(ones, h) + np.outer(w.T @ ones, x.numpy()[0]), rtol=1e-12)
 
 
 def test_reassignment_rules():
@@ -98,10 +98,10 @@ def test_sequential_indexing_slicing_iteration_append():
     tail = seq[1:]
     assert isinstance(tail, Sequential) and list(tail) == layers[1:]
     x = batch()
-    np.testing.assert_allclose(seq(x).data, layers[2](layers[1](layers[0](x))).data)
+    np.testing.assert_allclose(seq(x).numpy(), layers[2](layers[1](layers[0](x))).numpy())
     extra = L.Tanh()
     assert seq.append(extra) is seq and len(seq) == 4 and seq[3] is extra
-    np.testing.assert_allclose(seq(x).data, np.tanh(layers[2](layers[1](layers[0](x))).data))
+    np.testing.assert_allclose(seq(x).numpy(), np.tanh(layers[2](layers[1](layers[0](x))).numpy()))
     named = Sequential(OrderedDict([("inp", L.Linear(3, 4)), ("act", L.ReLU())]))
     assert [n for n, _ in named.named_parameters()] == ["inp.weight", "inp.bias"]
     assert [n for n, _ in seq.named_parameters()] == ["0.weight", "0.bias", "2.weight", "2.bias"]
@@ -151,7 +151,7 @@ def test_train_eval_propagate():
     assert [m.training for m in net.modules()] == [False, False, True, True, True]
     net.train(False)
     x = batch()
-    np.testing.assert_array_equal(net(x).data, net(x).data)  # eval: no dropout randomness
+    np.testing.assert_array_equal(net(x).numpy(), net(x).numpy())  # eval: no dropout randomness
 
 
 def test_zero_grad():
@@ -160,7 +160,7 @@ def test_zero_grad():
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
     for p in net.parameters():
-        np.testing.assert_array_equal(p.grad.data, np.zeros(p.shape))
+        np.testing.assert_array_equal(p.grad.numpy(), np.zeros(p.shape))
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 
@@ -176,8 +176,8 @@ def test_apply_visits_children_first():
             m.weight.data[...] = 0.5
 
     net.apply(fill)
-    np.testing.assert_array_equal(net.head.weight.data, np.full((2, 4), 0.5))
-    np.testing.assert_array_equal(net.block.fc.weight.data, np.full((4, 3), 0.5))
+    np.testing.assert_array_equal(net.head.weight.numpy(), np.full((2, 4), 0.5))
+    np.testing.assert_array_equal(net.block.fc.weight.numpy(), np.full((4, 3), 0.5))
 
 
 def test_dtype_conversion_keeps_parameter_identity():
@@ -202,21 +202,21 @@ def test_dtype_conversion_keeps_parameter_identity():
 def test_forward_hook_modifies_output_and_is_removed():
     m = L.Linear(3, 2)
     x = batch()
-    plain = m(x).data
+    plain = m(x).numpy()
     handle = m.register_forward_hook(lambda mod, inputs, out: out * 2)
-    np.testing.assert_allclose(m(x).data, 2 * plain)
+    np.testing.assert_allclose(m(x).numpy(), 2 * plain)
     handle.remove()
-    np.testing.assert_allclose(m(x).data, plain)
+    np.testing.assert_allclose(m(x).numpy(), plain)
 
 
 def test_forward_hooks_chain_and_none_keeps_output():
     m = L.Linear(3, 2)
     x = batch()
-    plain = m(x).data
+    plain = m(x).numpy()
     seen = []
     m.register_forward_hook(lambda mod, inputs, out: out * 2)
-    m.register_forward_hook(lambda mod, inputs, out: seen.append((mod, inputs[0], out.data.copy())))
-    np.testing.assert_allclose(m(x).data, 2 * plain)  # the observer returned None: output unchanged
+    m.register_forward_hook(lambda mod, inputs, out: seen.append((mod, inputs[0], out.numpy().copy())))
+    np.testing.assert_allclose(m(x).numpy(), 2 * plain)  # the observer returned None: output unchanged
     assert seen[0][0] is m and seen[0][1] is x
     np.testing.assert_allclose(seen[0][2], 2 * plain)  # hooks run in order; the second sees the doubled output
 
@@ -256,31 +256,31 @@ def test_state_dict_keys_and_round_trip():
     assert list(state) == ["block.scale", "block.steps", "block.fc.weight", "block.fc.bias", "block.norm.weight",
                            "block.norm.bias", "block.norm.running_mean", "block.norm.running_var",
                            "block.norm.num_batches_tracked", "head.weight", "head.bias"]
-    assert int(state["block.norm.num_batches_tracked"].data) == 3
+    assert int(state["block.norm.num_batches_tracked"].numpy()) == 3
     assert all(not t.requires_grad for t in state.values())
     fresh = trained_net(1).eval()
     x = batch(9)
-    assert not np.allclose(fresh(x).data, net.eval()(x).data)
+    assert not np.allclose(fresh(x).numpy(), net.eval()(x).numpy())
     result = fresh.load_state_dict(state)
     assert result.missing_keys == [] and result.unexpected_keys == []
-    np.testing.assert_array_equal(fresh(x).data, net(x).data)
+    np.testing.assert_array_equal(fresh(x).numpy(), net(x).numpy())
     for k, v in fresh.state_dict().items():
-        np.testing.assert_array_equal(v.data, state[k].data)
+        np.testing.assert_array_equal(v.numpy(), state[k].numpy())
     # the loaded values are copies: changing the source afterwards does not reach the fresh model
     net.head.bias.data[...] += 1
-    assert not np.array_equal(fresh.head.bias.data, net.head.bias.data)
+    assert not np.array_equal(fresh.head.bias.numpy(), net.head.bias.numpy())
 
 
 def test_load_state_dict_accepts_numpy_arrays():
     net, fresh = trained_net(0), trained_net(1)
-    fresh.load_state_dict({k: np.array(v.data) for k, v in net.state_dict().items()})
+    fresh.load_state_dict({k: np.array(v.numpy()) for k, v in net.state_dict().items()})
     x = batch(2)
-    np.testing.assert_array_equal(fresh.eval()(x).data, net.eval()(x).data)
+    np.testing.assert_array_equal(fresh.eval()(x).numpy(), net.eval()(x).numpy())
 
 
 def test_load_state_dict_reports_every_problem_and_changes_nothing():
     net = trained_net(0)
-    before = {k: v.data.copy() for k, v in net.state_dict().items()}
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
     state = {k: np.full(v.shape, 7.0) for k, v in net.state_dict().items()}
     del state["head.bias"], state["block.scale"]
     state["head.extra"] = np.zeros(1)
@@ -292,7 +292,7 @@ def test_load_state_dict_reports_every_problem_and_changes_nothing():
     assert "unexpected keys: ['head.extra']" in message
     assert "block.fc.weight: expected (4, 3), got (3, 4)" in message
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])  # nothing was written, not even the valid keys
+        np.testing.assert_array_equal(v.numpy(), before[k])  # nothing was written, not even the valid keys
 
 
 def test_load_state_dict_non_strict():
@@ -301,7 +301,7 @@ def test_load_state_dict_non_strict():
     missing, unexpected = net.load_state_dict(state, strict=False)
     assert unexpected == ["head.nope"]
     assert missing == [k for k in net.state_dict() if k != "head.weight"]
-    np.testing.assert_array_equal(net.head.weight.data, np.ones((2, 4)))
+    np.testing.assert_array_equal(net.head.weight.numpy(), np.ones((2, 4)))
     with pytest.raises(RuntimeError, match=r"shape mismatches: \['head.weight: expected \(2, 4\), got \(4, 2\)'\]"):
         net.load_state_dict({"head.weight": np.ones((4, 2))}, strict=False)
 

@@ -67,7 +67,7 @@ def test_forward_float64_matches_numpy(case):
         e = np.asarray(e)
         assert g.shape == e.shape
         assert g.dtype == (case.out_dtype or np.float64)
-        np.testing.assert_allclose(g.data, e, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(g.numpy(), e, rtol=1e-12, atol=1e-13)
     for a, x in zip(arrays, case.make_inputs()):
         np.testing.assert_array_equal(a, x)  # the op did not write into its inputs
 
@@ -79,7 +79,7 @@ def test_forward_float32_stays_float32(case):
     got = outputs_list(case.fn(*tensors(arrays)))
     for g, e in zip(got, expected):
         assert g.dtype == (case.out_dtype or np.float32)
-        np.testing.assert_allclose(g.data, np.asarray(e), rtol=2e-5, atol=2e-6)
+        np.testing.assert_allclose(g.numpy(), np.asarray(e), rtol=2e-5, atol=2e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -87,7 +87,7 @@ def test_sigmoid_neither_overflows_nor_rounds_tiny_values_to_zero(dtype):
     x = np.array([-1e4, -745.0, -100.0, -88.0, -20.0, 0.0, 20.0, 100.0, 1e4, np.inf, -np.inf], dtype=dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow warning either
-        got = tg.Tensor(x).sigmoid().data
+        got = tg.Tensor(x).sigmoid().numpy()
     exact = [math.exp(v) / (1 + math.exp(v)) if v < 0 else 1 / (1 + math.exp(-v)) for v in x[:-2].tolist()]
     assert got.dtype == dtype
     np.testing.assert_allclose(got, np.array(exact + [1.0, 0.0]).astype(dtype), rtol=1e-6,
@@ -125,7 +125,7 @@ def test_fused_table_covers_every_reference():
 def test_fused_forward_equals_reference(case):
     fused, reference = case.fused(*tensors(case.make_inputs())), case.reference(*tensors(case.make_inputs()))
     assert fused.shape == reference.shape and fused.dtype == reference.dtype == np.float64
-    np.testing.assert_allclose(fused.data, reference.data, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("case", params(FUSED_CASES))
@@ -139,7 +139,7 @@ def test_fused_gradients_equal_reference(case):
         upstream = tg.Tensor(np.random.default_rng(1).standard_normal(out.shape))
         grads.append(tg.grad(out, inputs, upstream))
     for i, (fused, reference) in enumerate(zip(*grads)):
-        np.testing.assert_allclose(fused.data, reference.data, rtol=1e-12, atol=1e-12, err_msg=f"input {i}")
+        np.testing.assert_allclose(fused.numpy(), reference.numpy(), rtol=1e-12, atol=1e-12, err_msg=f"input {i}")
 
 
 @pytest.mark.parametrize("case", params(FUSED_CASES))
@@ -166,12 +166,12 @@ def test_astype_gradient_dtypes():
     w = np.array([1.5, -2.0, 0.25])
     (x32.astype(np.float64) * tg.Tensor(w)).sum().backward()
     assert x32.grad.dtype == np.float32
-    np.testing.assert_array_equal(x32.grad.data, w.astype(np.float32))
+    np.testing.assert_array_equal(x32.grad.numpy(), w.astype(np.float32))
 
     x64 = tg.Tensor(np.array([0.5, -1.25, 2.0]), requires_grad=True)
     (x64.float() * tg.Tensor(w.astype(np.float32))).sum().backward()
     assert x64.grad.dtype == np.float64
-    np.testing.assert_array_equal(x64.grad.data, w)
+    np.testing.assert_array_equal(x64.grad.numpy(), w)
 
 
 @pytest.mark.parametrize("name", ["max", "min"])
@@ -180,28 +180,28 @@ def test_max_min_with_dim_indices_and_gradient(name):
     x = tg.Tensor(a, requires_grad=True)
     values, indices = getattr(x, name)(1)
     np_arg = np.argmax if name == "max" else np.argmin
-    np.testing.assert_array_equal(indices.data, np_arg(a, axis=1))
-    np.testing.assert_array_equal(values.data, (np.max if name == "max" else np.min)(a, axis=1))
+    np.testing.assert_array_equal(indices.numpy(), np_arg(a, axis=1))
+    np.testing.assert_array_equal(values.numpy(), (np.max if name == "max" else np.min)(a, axis=1))
     values.sum().backward()
     expected = np.zeros_like(a)
     np.put_along_axis(expected, np_arg(a, axis=1)[:, None, :], 1.0, axis=1)
-    np.testing.assert_array_equal(x.grad.data, expected)
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
 # ------------------------------------------------------------------ the checker is not vacuous
 def wrong_square(x):
     """x^2 with the derivative 3x instead of 2x."""
-    return tg.make_op("wrong_square", x.data ** 2, (x,), lambda g, out: (g * x * 3,))
+    return tg.make_op("wrong_square", x.numpy() ** 2, (x,), lambda g, out: (g * x * 3,))
 
 
 def wrong_mul(a, b):
     """a * b whose gradient for b is g * b instead of g * a (right for a)."""
-    return tg.make_op("wrong_mul", a.data * b.data, (a, b), lambda g, out: (g * b, g * b))
+    return tg.make_op("wrong_mul", a.numpy() * b.numpy(), (a, b), lambda g, out: (g * b, g * b))
 
 
 def constant_backward_square(x):
     """x^2 with a right first derivative built from a NumPy constant, so its second derivative is lost."""
-    return tg.make_op("const_square", x.data ** 2, (x,), lambda g, out: (g * (2 * x.data),))
+    return tg.make_op("const_square", x.numpy() ** 2, (x,), lambda g, out: (g * (2 * x.numpy()),))
 
 
 ROW = re.compile(r"^\s*\((\d+(?:, \d+)*),?\)\s+(\S+)\s+(\S+)\s*$")

@@ -34,7 +34,7 @@ def _trajectory(make_opt, group_lrs=None, steps=STEPS):
         opt.zero_grad()
         (((Tensor(x) @ w + b - Tensor(y)) ** 2).mean()).backward()
         opt.step()
-        out.append(np.concatenate([w.data.ravel(), b.data.ravel()]))
+        out.append(np.concatenate([w.numpy().ravel(), b.numpy().ravel()]))
     return np.array(out)
 
 
@@ -59,7 +59,7 @@ def _step_with_grads(opt, p, grads):
     for g in grads:
         p.grad = Tensor(np.array([g]))
         opt.step()
-    return p.data[0]
+    return p.numpy()[0]
 
 
 # -------------------------------------------------------------------------------- PyTorch parity table
@@ -134,7 +134,7 @@ def test_adam_first_step_moves_by_lr():
     p = _one_param()
     # m̂ = 0.5, v̂ = 0.25: step = lr · 0.5 / (0.5 + 1e-8)
     assert _step_with_grads(optim.Adam([p], lr=0.1), p, [0.5]) == pytest.approx(1 - 0.1 * 0.5 / (0.5 + 1e-8), abs=1e-14)
-    assert p.data[0] == pytest.approx(0.9, abs=1e-7)
+    assert p.numpy()[0] == pytest.approx(0.9, abs=1e-7)
 
 
 def test_adamw_decays_before_the_adam_step():
@@ -182,21 +182,21 @@ def test_step_skips_parameters_without_gradient():
     p.grad = Tensor(np.array([1.0]))
     opt = optim.Adam([p, q], lr=0.1)
     opt.step()
-    assert q.data[0] == 1.0 and q not in opt.state and p.data[0] < 1.0
+    assert q.numpy()[0] == 1.0 and q not in opt.state and p.numpy()[0] < 1.0
 
 
 def test_step_never_writes_into_the_gradient_or_records_a_graph():
     p = _one_param(3.0)
     grad = np.array([0.5])
     p.grad = Tensor(grad)
-    array = p.grad.data
+    array = p.grad.numpy()
     for opt in [optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.1, maximize=True),
                 optim.Adam([p], weight_decay=0.1, maximize=True), optim.RMSprop([p], momentum=0.5, centered=True),
                 optim.Adagrad([p], weight_decay=0.1, maximize=True)]:
         opt.step()
         opt.step()
-    assert p.grad.data is array and array[0] == 0.5 and p.grad.data.flags.writeable
-    assert p.is_leaf and p.data[0] != 3.0
+    assert p.grad.numpy() is array and array[0] == 0.5 and p.grad.numpy().flags.writeable
+    assert p.is_leaf and p.numpy()[0] != 3.0
 
 
 def test_sgd_momentum_buffer_is_not_the_gradient_array():
@@ -205,7 +205,7 @@ def test_sgd_momentum_buffer_is_not_the_gradient_array():
     opt = optim.SGD([p], lr=0.1, momentum=0.9)
     opt.step()
     opt.step()
-    assert opt.state[p]["momentum_buffer"][0] == pytest.approx(1.9) and p.grad.data[0] == 1.0
+    assert opt.state[p]["momentum_buffer"][0] == pytest.approx(1.9) and p.grad.numpy()[0] == 1.0
 
 
 def test_zero_grad():
@@ -214,7 +214,7 @@ def test_zero_grad():
     p.grad = Tensor(old)
     opt = optim.SGD([p])
     opt.zero_grad(set_to_none=False)
-    assert p.grad.data.tolist() == [0.0] and old[0] == 4.0
+    assert p.grad.numpy().tolist() == [0.0] and old[0] == 4.0
     opt.zero_grad()
     assert p.grad is None
 
@@ -289,13 +289,13 @@ def test_state_dict_round_trip_resumes_identically():
 
     first = [Tensor(w0, requires_grad=True), Tensor(b0, requires_grad=True)]
     sd = _adam_run(first, 4).state_dict()
-    resumed = [Tensor(first[0].data.copy(), requires_grad=True), Tensor(first[1].data.copy(), requires_grad=True)]
+    resumed = [Tensor(first[0].numpy().copy(), requires_grad=True), Tensor(first[1].numpy().copy(), requires_grad=True)]
     opt = optim.Adam(resumed, lr=0.5)
     opt.load_state_dict(sd)
     assert opt.param_groups[0]["lr"] == 0.05 and opt.param_groups[0]["amsgrad"] is True
     _adam_run(resumed, 6, opt)
     for a, b in zip(straight, resumed):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_state_dict_matches_pytorch_layout():
@@ -471,20 +471,20 @@ def _with_grads(*grads):
 
 def test_clip_grad_norm_returns_the_norm_before_clipping_and_scales():
     params = _with_grads([3.0, 0.0], [4.0])
-    old = params[0].grad.data
+    old = params[0].grad.numpy()
     total = clip_grad_norm_(params, max_norm=1.0)
     assert isinstance(total, Tensor) and total.shape == () and total.item() == pytest.approx(5.0, abs=1e-12)
-    np.testing.assert_allclose(params[0].grad.data, [0.6, 0.0], rtol=1e-6)
-    np.testing.assert_allclose(params[1].grad.data, [0.8], rtol=1e-6)
+    np.testing.assert_allclose(params[0].grad.numpy(), [0.6, 0.0], rtol=1e-6)
+    np.testing.assert_allclose(params[1].grad.numpy(), [0.8], rtol=1e-6)
     assert old.tolist() == [3.0, 0.0]  # a new gradient Tensor; the old array is untouched
 
 
 def test_clip_grad_norm_inf_and_no_clipping_below_max():
     params = _with_grads([3.0, -7.0], [4.0])
     assert clip_grad_norm_(params, max_norm=100.0, norm_type=math.inf).item() == 7.0
-    assert params[0].grad.data.tolist() == [3.0, -7.0]
+    assert params[0].grad.numpy().tolist() == [3.0, -7.0]
     assert clip_grad_norm_(params, max_norm=3.5, norm_type="inf").item() == 7.0
-    np.testing.assert_allclose(params[0].grad.data, [1.5, -3.5], rtol=1e-6)
+    np.testing.assert_allclose(params[0].grad.numpy(), [1.5, -3.5], rtol=1e-6)
 
 
 def test_clip_grad_norm_nonfinite():
@@ -506,12 +506,12 @@ def test_clip_grad_norm_matches_pytorch(norm_type):
     ttotal = torch.nn.utils.clip_grad_norm_(theirs, 0.5, norm_type=norm_type)
     np.testing.assert_allclose(total.item(), ttotal.item(), rtol=1e-10)
     for p, tp in zip(ours, theirs):
-        np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-10)
 
 
 def test_clip_grad_value():
     params = _with_grads([3.0, -0.2], [-4.0])
-    old = params[0].grad.data
+    old = params[0].grad.numpy()
     clip_grad_value_(params, 1.0)
-    assert params[0].grad.data.tolist() == [1.0, -0.2] and params[1].grad.data.tolist() == [-1.0]
+    assert params[0].grad.numpy().tolist() == [1.0, -0.2] and params[1].grad.numpy().tolist() == [-1.0]
     assert old.tolist() == [3.0, -0.2]

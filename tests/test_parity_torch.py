@@ -30,7 +30,7 @@ def run_tg(fn, arrays, seed=0):
     outs = outputs_list(fn(*xs))
     vs = upstream(outs, seed)
     grads = tg.grad(outs, xs, [tg.Tensor(v) for v in vs], allow_unused=True)
-    return [o.data for o in outs], [np.zeros_like(a) if g is None else g.data for g, a in zip(grads, arrays)]
+    return [o.numpy() for o in outs], [np.zeros_like(a) if g is None else g.numpy() for g, a in zip(grads, arrays)]
 
 
 def run_torch(fn, arrays, seed=0):
@@ -308,7 +308,7 @@ def hvp_tg(fn, arrays, w, us):
     s = sum(((g * tg.Tensor(u)).sum() for g, u in zip(gs, us)), start=tg.Tensor(np.array(0.0)))
     if not s.requires_grad:
         return None
-    return [np.zeros_like(a) if h is None else h.data for h, a in zip(tg.grad(s, xs, allow_unused=True), arrays)]
+    return [np.zeros_like(a) if h is None else h.numpy() for h, a in zip(tg.grad(s, xs, allow_unused=True), arrays)]
 
 
 def hvp_torch(fn, arrays, w, us):
@@ -376,7 +376,7 @@ def test_large_logits_stable_and_match_torch(fn, sign):
 @pytest.mark.parametrize("fn", [pytest.param(fn, id=name) for name, fn in STABLE])
 def test_large_logits_float32(fn):
     x = LOGITS.astype(np.float32)
-    got = fn(tg.Tensor(x)).data
+    got = fn(tg.Tensor(x)).numpy()
     expected = fn(torch.from_numpy(x)).numpy()
     assert got.dtype == np.float32 and np.isfinite(got).all()
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)  # a few float32 ulps of the result

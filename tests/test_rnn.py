@@ -54,24 +54,24 @@ def test_lstm_and_gru_cells_follow_the_formulas():
     """A NumPy re-implementation of PyTorch's documented equations (gate orders i, f, g, o and r, z, n)."""
     x, h, c = rng.standard_normal((4, IN)), rng.standard_normal((4, HID)), rng.standard_normal((4, HID))
     lstm = LSTMCell(IN, HID).double()
-    w_ih, w_hh, b_ih, b_hh = (p.data for p in lstm.parameters())
+    w_ih, w_hh, b_ih, b_hh = (p.numpy() for p in lstm.parameters())
     i, f, g, o = np.split(x @ w_ih.T + b_ih + h @ w_hh.T + b_hh, 4, axis=1)
     c_new = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
     h_new, c_out = lstm(Tensor(x), (Tensor(h), Tensor(c)))
-    np.testing.assert_allclose(c_out.data, c_new, atol=1e-12)
-    np.testing.assert_allclose(h_new.data, sigmoid(o) * np.tanh(c_new), atol=1e-12)
+    np.testing.assert_allclose(c_out.numpy(), c_new, atol=1e-12)
+    np.testing.assert_allclose(h_new.numpy(), sigmoid(o) * np.tanh(c_new), atol=1e-12)
     gru = GRUCell(IN, HID).double()
-    w_ih, w_hh, b_ih, b_hh = (p.data for p in gru.parameters())
+    w_ih, w_hh, b_ih, b_hh = (p.numpy() for p in gru.parameters())
     (xr, xz, xn), (hr, hz, hn) = np.split(x @ w_ih.T + b_ih, 3, axis=1), np.split(h @ w_hh.T + b_hh, 3, axis=1)
     r, z = sigmoid(xr + hr), sigmoid(xz + hz)
     n = np.tanh(xn + r * hn)
-    np.testing.assert_allclose(gru(Tensor(x), Tensor(h)).data, (1 - z) * n + z * h, atol=1e-12)
+    np.testing.assert_allclose(gru(Tensor(x), Tensor(h)).numpy(), (1 - z) * n + z * h, atol=1e-12)
 
 
 def test_cells_default_to_a_zero_state_and_keep_unbatched_shapes():
     x = Tensor(rng.standard_normal(IN))
     cell = GRUCell(IN, HID).double()
-    np.testing.assert_array_equal(cell(x).data, cell(x, Tensor(np.zeros(HID))).data)
+    np.testing.assert_array_equal(cell(x).numpy(), cell(x, Tensor(np.zeros(HID))).numpy())
     h, c = LSTMCell(IN, HID)(x.float())
     assert h.shape == c.shape == (HID,)
     assert RNNCell(IN, HID)(Tensor(np.ones((5, IN), np.float32))).shape == (5, HID)
@@ -86,8 +86,8 @@ def test_cell_matches_torch(cls, kw, batch):
     cell.load_state_dict(ref.state_dict())
     x, state = t64(*batch, IN), cell_state(cls, batch)
     states = state if isinstance(state, tuple) else (state,)
-    tx = torch.tensor(x.data, requires_grad=True)
-    tstates = tuple(torch.tensor(s.data, requires_grad=True) for s in states)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    tstates = tuple(torch.tensor(s.numpy(), requires_grad=True) for s in states)
     ours = cell(x, state)
     theirs = ref(tx, tstates if cls is LSTMCell else tstates[0])
     ours, theirs = (ours, theirs) if cls is LSTMCell else ((ours,), (theirs,))
@@ -95,9 +95,9 @@ def test_cell_matches_torch(cls, kw, batch):
     sum((o * Tensor(g)).sum() for o, g in zip(ours, gs)).backward()
     sum((o * torch.tensor(g)).sum() for o, g in zip(theirs, gs)).backward()
     for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=1e-12)
     for a, b in [(x, tx), *zip(states, tstates), *zip(cell.parameters(), ref.parameters())]:
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-12)
 
 
 # ----------------------------------------------------------------------------------------- layers
@@ -140,14 +140,14 @@ def test_layer_equals_its_cell_run_step_by_step(cls, cell_cls, fused):
         outputs.append(tg.stack([hs[t] for t in range(T)]))
         finals.append(state[-1] if cls is LSTM else state)  # c_n for LSTM, h_n for GRU
     reference = tg.cat(outputs, -1)
-    np.testing.assert_allclose(output.data, reference.data, atol=1e-12)
-    np.testing.assert_allclose((final[-1] if cls is LSTM else final).data, tg.stack(finals).data, atol=1e-12)
+    np.testing.assert_allclose(output.numpy(), reference.numpy(), atol=1e-12)
+    np.testing.assert_allclose((final[-1] if cls is LSTM else final).numpy(), tg.stack(finals).numpy(), atol=1e-12)
     g = rng.standard_normal(output.shape)
     wrt = [x, h0, c0] if cls is LSTM else [x, h0]
     grads = tg.grad((output * Tensor(g)).sum(), [*wrt, *layer.parameters()])
     expected = tg.grad((reference * Tensor(g)).sum(), [*wrt, *cells[0].parameters(), *cells[1].parameters()])
     for a, b in zip(grads, expected):
-        np.testing.assert_allclose(a.data, b.data, atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU])
@@ -212,8 +212,8 @@ def test_layer_matches_torch(cls, kw, shape, with_state):
     num_states = (2 if kw.get("bidirectional") else 1) * kw.get("num_layers", 1)
     state = layer_state(cls, num_states, batch) if with_state else None
     states = () if state is None else state if isinstance(state, tuple) else (state,)
-    tx = torch.tensor(x.data, requires_grad=True)
-    tstates = tuple(torch.tensor(s.data, requires_grad=True) for s in states)
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    tstates = tuple(torch.tensor(s.numpy(), requires_grad=True) for s in states)
     ours = outputs_of(layer(x, state))
     tstate = (tstates if cls is LSTM else tstates[0]) if with_state else None
     theirs = outputs_of(ref(tx, tstate))
@@ -222,9 +222,9 @@ def test_layer_matches_torch(cls, kw, shape, with_state):
     sum((o * torch.tensor(g)).sum() for o, g in zip(theirs, gs)).backward()
     for a, b in zip(ours, theirs):
         assert a.shape == tuple(b.shape)
-        np.testing.assert_allclose(a.data, b.detach().numpy(), atol=1e-12)
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), atol=1e-12)
     for a, b in [(x, tx), *zip(states, tstates), *zip(layer.parameters(), ref.parameters())]:
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), atol=1e-12)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), atol=1e-12)
 
 
 @pytest.mark.parametrize("cls", [RNN, LSTM, GRU])
@@ -235,7 +235,7 @@ def test_no_grad_records_nothing_and_gives_the_same_values(cls):
         quiet = outputs_of(layer(x))
     for a, b in zip(quiet, outputs_of(layer(x))):
         assert not a.requires_grad and a.is_leaf and b.requires_grad
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_shapes_h_n_is_never_batch_first():
@@ -254,15 +254,15 @@ def test_state_dict_matches_torch_and_loads_both_ways(cls, kw):
     ours, theirs = cls(IN, HID, **kw), getattr(torch.nn, cls.__name__)(IN, HID, **kw)
     assert [(k, v.shape) for k, v in ours.state_dict().items()] == \
         [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
-    theirs.load_state_dict({k: torch.from_numpy(v.data.copy()) for k, v in ours.state_dict().items()})
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy().copy()) for k, v in ours.state_dict().items()})
     x = rng.standard_normal((T, B, IN) if "Cell" not in cls.__name__ else (B, IN)).astype(np.float32)
     first = lambda out: out[0] if isinstance(out, tuple) else out  # noqa: E731
-    np.testing.assert_allclose(first(ours(Tensor(x))).data, first(theirs(torch.from_numpy(x))).detach().numpy(),
+    np.testing.assert_allclose(first(ours(Tensor(x))).numpy(), first(theirs(torch.from_numpy(x))).detach().numpy(),
                                atol=1e-6)
     fresh = cls(IN, HID, **kw)
     fresh.load_state_dict(theirs.state_dict())
     for a, b in zip(fresh.parameters(), ours.parameters()):
-        np.testing.assert_array_equal(a.data, b.data)
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
 
 
 def test_init_is_uniform_in_one_over_sqrt_hidden_and_seeded():
@@ -270,11 +270,11 @@ def test_init_is_uniform_in_one_over_sqrt_hidden_and_seeded():
     a = LSTM(IN, 16, num_layers=2)
     tg.manual_seed(0)
     b = LSTM(IN, 16, num_layers=2)
-    values = np.concatenate([p.data.ravel() for p in a.parameters()])
+    values = np.concatenate([p.numpy().ravel() for p in a.parameters()])
     assert np.abs(values).max() <= 1 / 4 and np.abs(values).max() > 0.24  # U(-1/sqrt(16), 1/sqrt(16))
     assert abs(values.mean()) < 0.01 and len(np.unique(values)) == values.size
     for p, q in zip(a.parameters(), b.parameters()):
-        np.testing.assert_array_equal(p.data, q.data)
+        np.testing.assert_array_equal(p.numpy(), q.numpy())
     assert all(p.dtype == np.float32 for p in GRUCell(IN, 16).parameters())
 
 
@@ -286,18 +286,18 @@ def test_dropout_between_layers_only_in_training():
     np.testing.assert_array_equal(out1.data, out2.data)  # the input cannot reach the output
     assert np.abs(out1.data).sum() > 0  # the last layer's output itself is not dropped
     layer.eval()
-    assert not np.allclose(layer(x1)[0].data, layer(x2)[0].data)
+    assert not np.allclose(layer(x1)[0].numpy(), layer(x2)[0].numpy())
     plain = GRU(IN, 4, num_layers=2)
     plain.load_state_dict(layer.state_dict())
-    np.testing.assert_array_equal(layer(x1)[0].data, plain(x1)[0].data)
+    np.testing.assert_array_equal(layer(x1)[0].numpy(), plain(x1)[0].numpy())
 
 
 def test_dropout_masks_differ_between_calls_in_training():
     layer = LSTM(IN, 8, num_layers=2, dropout=0.5)
     x = Tensor(rng.standard_normal((T, B, IN)).astype(np.float32))
-    assert not np.allclose(layer(x)[0].data, layer(x)[0].data)
+    assert not np.allclose(layer(x)[0].numpy(), layer(x)[0].numpy())
     layer.eval()
-    np.testing.assert_array_equal(layer(x)[0].data, layer(x)[0].data)
+    np.testing.assert_array_equal(layer(x)[0].numpy(), layer(x)[0].numpy())
 
 
 def test_dropout_with_one_layer_warns_like_torch():
@@ -315,18 +315,18 @@ def test_detach_state_cuts_the_graph_between_chunks(cls):
     out, _ = layer(chunk2, carried)
     out.sum().backward()
     assert chunk1.grad is None  # nothing flowed back across the cut
-    cut_grads = [p.grad.data.copy() for p in layer.parameters()]
+    cut_grads = [p.grad.numpy().copy() for p in layer.parameters()]
     # the same as starting chunk 2 from constant copies of the state: chunk 1's steps added nothing
     layer.zero_grad()
-    constant = tuple(Tensor(s.data.copy()) for s in carried) if cls is LSTM else Tensor(carried.data.copy())
+    constant = tuple(Tensor(s.numpy().copy()) for s in carried) if cls is LSTM else Tensor(carried.numpy().copy())
     layer(chunk2, constant)[0].sum().backward()
     for a, p in zip(cut_grads, layer.parameters()):
-        np.testing.assert_allclose(a, p.grad.data, atol=1e-12)
+        np.testing.assert_allclose(a, p.grad.numpy(), atol=1e-12)
     # without the cut, the gradient does reach chunk 1
     layer.zero_grad()
     _, state = layer(chunk1)
     layer(chunk2, state)[0].sum().backward()
-    assert chunk1.grad is not None and np.abs(chunk1.grad.data).sum() > 0
+    assert chunk1.grad is not None and np.abs(chunk1.grad.numpy()).sum() > 0
 
 
 def test_detach_state_handles_tensors_tuples_lists_and_none():

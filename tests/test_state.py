@@ -31,7 +31,7 @@ def bn_model(p=0.2):
 
 def snapshot(model, optimizer=None, scheduler=None):
     """Everything a load could change, copied."""
-    state = {"model": {k: v.data.copy() for k, v in model.state_dict().items()}}
+    state = {"model": {k: v.numpy().copy() for k, v in model.state_dict().items()}}
     if optimizer is not None:
         sd = optimizer.state_dict()
         state["opt_state"] = {i: {k: np.copy(v) for k, v in s.items()} for i, s in sd["state"].items()}
@@ -89,8 +89,8 @@ def test_batchnorm_model_round_trips_with_its_0d_counter_and_scalar_extras(tmp_p
     fresh = bn_model()
     fresh_opt = Adam(fresh.parameters(), lr=0.01)
     extra = load_checkpoint(path, fresh, fresh_opt)
-    assert_same({k: v.data for k, v in fresh.state_dict().items()},
-                {k: v.data for k, v in model.state_dict().items()})
+    assert_same({k: v.numpy() for k, v in fresh.state_dict().items()},
+                {k: v.numpy() for k, v in model.state_dict().items()})
     assert fresh[1].num_batches_tracked.shape == () and fresh[1].num_batches_tracked.item() == 3
     assert type(extra["scalar"]) is np.float32 and extra["scalar"] == np.float32(2.5)
     assert type(extra["zero_d"]) is np.ndarray and extra["zero_d"].shape == () and extra["zero_d"] == 7
@@ -114,8 +114,8 @@ def test_batchnorm_resume_with_dropout_and_shuffling_is_bit_exact(tmp_path, suff
     run(2, checkpoint=path)
     model, opt, history = run(4, checkpoint=path, resume=True)
     assert history == full_history
-    assert_same({k: v.data for k, v in model.state_dict().items()},
-                {k: v.data for k, v in full_model.state_dict().items()})
+    assert_same({k: v.numpy() for k, v in model.state_dict().items()},
+                {k: v.numpy() for k, v in full_model.state_dict().items()})
     assert int(model[1].num_batches_tracked.item()) == 16
     assert_same(opt.state_dict()["state"], full_opt.state_dict()["state"])
 

@@ -16,21 +16,21 @@ from tinygrad_edu import Tensor
 def test_creation_dtype_rules(data, dtype):
     t = Tensor(data)
     assert t.dtype == dtype
-    np.testing.assert_array_equal(t.data, np.asarray(data))
+    np.testing.assert_array_equal(t.numpy(), np.asarray(data))
 
 
 def test_creation_from_tensor_and_explicit_dtype():
     a = Tensor([1.0, 2.0])
     b = Tensor(a, dtype=tg.float64)
     assert b.dtype == np.float64 and a.dtype == np.float32
-    np.testing.assert_array_equal(b.data, [1.0, 2.0])
+    np.testing.assert_array_equal(b.numpy(), [1.0, 2.0])
 
 
 def test_creation_copies_numpy_data():
     arr = np.array([1.0, 2.0])
     t = Tensor(arr)
     arr[0] = 5.0
-    assert t.data[0] == 1.0
+    assert t.numpy()[0] == 1.0
 
 
 def test_python_scalars_keep_the_tensor_dtype():
@@ -59,19 +59,19 @@ def test_astype_float_double_flow_gradients_back_in_the_original_dtype():
     assert x.to(tg.float64).dtype == np.float64 and x.astype(np.float64).dtype == np.float64
     (y * y).sum().backward()
     assert x.grad.dtype == np.float32
-    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
 
 
 # -------------------------------------------------------------------------------------- factories
 def test_factories_shapes_dtypes_and_values():
     assert tg.zeros(2, 3).shape == (2, 3) and tg.zeros((2, 3)).dtype == np.float32
-    np.testing.assert_array_equal(tg.ones([2]).data, [1.0, 1.0])
+    np.testing.assert_array_equal(tg.ones([2]).numpy(), [1.0, 1.0])
     assert tg.full((2, 2), 7).dtype == np.int64 and tg.full((2,), 0.5).dtype == np.float32
-    np.testing.assert_array_equal(tg.full((2,), 0.5).data, [0.5, 0.5])
-    np.testing.assert_array_equal(tg.arange(4).data, [0, 1, 2, 3])
+    np.testing.assert_array_equal(tg.full((2,), 0.5).numpy(), [0.5, 0.5])
+    np.testing.assert_array_equal(tg.arange(4).numpy(), [0, 1, 2, 3])
     assert tg.arange(4).dtype == np.int64 and tg.arange(0, 1, 0.25).dtype == np.float32
-    np.testing.assert_array_equal(tg.arange(1, 7, 2).data, [1, 3, 5])
-    np.testing.assert_array_equal(tg.eye(2, 3).data, np.eye(2, 3))
+    np.testing.assert_array_equal(tg.arange(1, 7, 2).numpy(), [1, 3, 5])
+    np.testing.assert_array_equal(tg.eye(2, 3).numpy(), np.eye(2, 3))
     x = Tensor(np.ones((2, 3), dtype=np.float64))
     assert tg.zeros_like(x).dtype == np.float64 and tg.ones_like(x).shape == (2, 3)
     assert tg.randn(3, 4, dtype=tg.float64).dtype == np.float64
@@ -82,15 +82,15 @@ def test_manual_seed_makes_randomness_reproducible():
     tg.manual_seed(123)
     a, b = tg.randn(5), tg.rand(3)
     tg.manual_seed(123)
-    np.testing.assert_array_equal(a.data, tg.randn(5).data)
-    np.testing.assert_array_equal(b.data, tg.rand(3).data)
-    assert np.all((b.data >= 0) & (b.data < 1))
+    np.testing.assert_array_equal(a.numpy(), tg.randn(5).numpy())
+    np.testing.assert_array_equal(b.numpy(), tg.rand(3).numpy())
+    assert np.all((b.numpy() >= 0) & (b.numpy() < 1))
 
 
 def test_randn_statistics():
     tg.manual_seed(0)
     x = tg.randn(20000)
-    assert abs(x.data.mean()) < 0.03 and abs(x.data.std() - 1) < 0.03
+    assert abs(x.numpy().mean()) < 0.03 and abs(x.numpy().std() - 1) < 0.03
 
 
 # ------------------------------------------------------------------------------------ Tensor API
@@ -98,9 +98,9 @@ def test_basic_properties():
     x = Tensor(np.arange(6.0).reshape(2, 3))
     assert x.shape == (2, 3) and x.ndim == 2 and x.size() == (2, 3) and x.size(1) == 3 and x.numel() == 6
     assert len(x) == 2 and x.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
-    assert x.numpy() is x.data
-    np.testing.assert_array_equal(np.asarray(x), x.data)
-    np.testing.assert_array_equal(x.T.data, x.data.T)
+    assert x.numpy() is x.numpy()
+    np.testing.assert_array_equal(np.asarray(x), x.numpy())
+    np.testing.assert_array_equal(x.T.numpy(), x.numpy().T)
     assert Tensor(2.5).item() == 2.5 and float(Tensor([3.0])) == 3.0
 
 
@@ -117,7 +117,7 @@ def test_detach_shares_data_and_cuts_the_graph():
     y = (x * 2).detach()
     assert not y.requires_grad and y.is_leaf
     z = x.detach()
-    assert z.data is x.data
+    assert z.numpy() is x.numpy()
 
 
 def test_repr():
@@ -133,9 +133,9 @@ def test_comparisons_return_boolean_tensors_without_gradient():
                              (x <= 2, [True, True, False]), (x != 1.0, [False, True, True]),
                              (2.0 < x, [False, False, True]), (x >= x, [True, True, True])]:
         assert result.dtype == np.bool_ and not result.requires_grad
-        np.testing.assert_array_equal(result.data, expected)
-    np.testing.assert_array_equal((~(x > 1.5)).data, [True, False, False])
-    np.testing.assert_array_equal(((x > 1.5) & (x < 2.5)).data, [False, True, False])
+        np.testing.assert_array_equal(result.numpy(), expected)
+    np.testing.assert_array_equal((~(x > 1.5)).numpy(), [True, False, False])
+    np.testing.assert_array_equal(((x > 1.5) & (x < 2.5)).numpy(), [False, True, False])
 
 
 def test_tensors_are_hashable_by_identity():
@@ -148,45 +148,45 @@ def test_numpy_array_on_the_left_of_an_operator():
     y = np.array([3.0, 4.0]) * x
     assert isinstance(y, Tensor)
     y.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 4.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 4.0])
 
 
 def test_max_min_with_dim_return_values_and_indices():
     x = Tensor(np.array([[1.0, 5.0, 5.0], [7.0, 2.0, 0.0]]), requires_grad=True)
     values, indices = x.max(dim=1)
-    np.testing.assert_array_equal(values.data, [5.0, 7.0])
-    np.testing.assert_array_equal(indices.data, [1, 0])
+    np.testing.assert_array_equal(values.numpy(), [5.0, 7.0])
+    np.testing.assert_array_equal(indices.numpy(), [1, 0])
     assert indices.dtype == np.int64
     values.sum().backward()  # the gradient goes to the returned index only
-    np.testing.assert_array_equal(x.grad.data, [[0, 1, 0], [1, 0, 0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
     low = x.min(0, keepdim=True)
-    np.testing.assert_array_equal(low.values.data, [[1.0, 2.0, 0.0]])
-    np.testing.assert_array_equal(low.indices.data, [[0, 1, 1]])
+    np.testing.assert_array_equal(low.values.numpy(), [[1.0, 2.0, 0.0]])
+    np.testing.assert_array_equal(low.indices.numpy(), [[0, 1, 1]])
 
 
 def test_max_without_dim_shares_the_gradient_between_ties():
     x = Tensor(np.array([1.0, 5.0, 5.0]), requires_grad=True)
     x.max().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.5, 0.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.5, 0.5])
 
 
 def test_argmax_argmin():
     x = Tensor(np.array([[1.0, 9.0], [4.0, 3.0]]))
     assert x.argmax().item() == 1 and x.argmin().item() == 0
-    np.testing.assert_array_equal(x.argmax(dim=0).data, [1, 0])
-    np.testing.assert_array_equal(x.argmin(dim=1, keepdim=True).data, [[0], [1]])
+    np.testing.assert_array_equal(x.argmax(dim=0).numpy(), [1, 0])
+    np.testing.assert_array_equal(x.argmin(dim=1, keepdim=True).numpy(), [[0], [1]])
 
 
 def test_repeated_indices_accumulate_gradients():
     x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
     x[Tensor([0, 0, 2, 0])].sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [3.0, 0.0, 1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 0.0, 1.0])
 
 
 def test_boolean_mask_indexing_gradient():
     x = Tensor(np.array([[1.0, -2.0], [-3.0, 4.0]]), requires_grad=True)
     (x[x > 0] * 2).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [[2.0, 0.0], [0.0, 2.0]])
+    np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 0.0], [0.0, 2.0]])
 
 
 def test_split_and_chunk_sizes_like_pytorch():
@@ -199,22 +199,22 @@ def test_split_and_chunk_sizes_like_pytorch():
 
 def test_softmax_stable_for_huge_logits():
     x = Tensor(np.array([[1e4, 0.0, -1e4]]), requires_grad=True)
-    np.testing.assert_allclose(x.softmax(-1).data, [[1.0, 0.0, 0.0]])
+    np.testing.assert_allclose(x.softmax(-1).numpy(), [[1.0, 0.0, 0.0]])
     ls = x.log_softmax(-1)
-    np.testing.assert_allclose(ls.data, [[0.0, -1e4, -2e4]])
+    np.testing.assert_allclose(ls.numpy(), [[0.0, -1e4, -2e4]])
     ls[0, 1].backward()
-    np.testing.assert_allclose(x.grad.data, [[-1.0, 1.0, 0.0]])
-    assert np.isfinite(x.logsumexp(-1).data).all()
+    np.testing.assert_allclose(x.grad.numpy(), [[-1.0, 1.0, 0.0]])
+    assert np.isfinite(x.logsumexp(-1).numpy()).all()
 
 
 def test_gelu_exact_and_tanh_differ_and_erf_is_accurate():
     import math
 
     v = np.linspace(-5, 5, 41)
-    np.testing.assert_allclose(tg.erf(Tensor(v)).data, [math.erf(a) for a in v], rtol=1e-14, atol=1e-16)
-    exact = tg.gelu(Tensor(v)).data
+    np.testing.assert_allclose(tg.erf(Tensor(v)).numpy(), [math.erf(a) for a in v], rtol=1e-14, atol=1e-16)
+    exact = tg.gelu(Tensor(v)).numpy()
     np.testing.assert_allclose(exact, [a * 0.5 * (1 + math.erf(a / math.sqrt(2))) for a in v], rtol=1e-12, atol=1e-15)
-    approx = tg.gelu(Tensor(v), approximate="tanh").data
+    approx = tg.gelu(Tensor(v), approximate="tanh").numpy()
     assert 0 < np.max(np.abs(exact - approx)) < 1e-3
     with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
         tg.gelu(Tensor(v), approximate="fast")

@@ -139,11 +139,11 @@ def test_text_windows_are_non_overlapping_and_shifted_by_one():
     ids = np.arange(11)
     w = TextWindows(ids, seq_len=3)
     assert len(w) == 3  # (11 - 1) // 3; the short tail is left out
-    np.testing.assert_array_equal(w.tensors[0].data, [[0, 1, 2], [3, 4, 5], [6, 7, 8]])
-    np.testing.assert_array_equal(w.tensors[1].data, [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+    np.testing.assert_array_equal(w.tensors[0].numpy(), [[0, 1, 2], [3, 4, 5], [6, 7, 8]])
+    np.testing.assert_array_equal(w.tensors[1].numpy(), [[1, 2, 3], [4, 5, 6], [7, 8, 9]])
     xb, yb = next(iter(DataLoader(w, batch_size=2)))
     assert xb.shape == yb.shape == (2, 3)
-    np.testing.assert_array_equal(yb.data[:, :-1], xb.data[:, 1:])
+    np.testing.assert_array_equal(yb.numpy()[:, :-1], xb.numpy()[:, 1:])
 
 
 def test_dataset_split_is_a_contiguous_tail():
@@ -161,14 +161,14 @@ def test_sample_batch_windows_come_from_the_split_and_are_aligned():
     ds = CharDataset(text, seq_len=16, val_fraction=0.1)
     x, y = ds.sample_batch(64, generator=np.random.default_rng(0))
     assert x.shape == y.shape == (64, 16) and x.dtype == np.int64
-    np.testing.assert_array_equal(y.data[:, :-1], x.data[:, 1:])
+    np.testing.assert_array_equal(y.numpy()[:, :-1], x.numpy()[:, 1:])
     train_text = text[:len(ds.train_ids)]
-    for row_x, row_y in zip(x.data[:5], y.data[:5]):
+    for row_x, row_y in zip(x.numpy()[:5], y.numpy()[:5]):
         assert ds.vocab.decode(row_x) + ds.vocab.decode(row_y[-1:]) in train_text
     xv, _ = ds.sample_batch(8, split="val", generator=np.random.default_rng(0))
     assert ds.vocab.decode(xv[0]) in text[len(ds.train_ids):]
     x2, _ = ds.sample_batch(64, generator=np.random.default_rng(0))
-    np.testing.assert_array_equal(x.data, x2.data)
+    np.testing.assert_array_equal(x.numpy(), x2.data)
 
 
 def test_unigram_loss_matches_closed_form():

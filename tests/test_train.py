@@ -44,7 +44,7 @@ class Wrapper(Module):
 
 
 def cross_entropy(output, target):
-    index = target.data
+    index = target.numpy()
     return -(output.log_softmax(-1)[np.arange(len(index)), index]).mean()
 
 
@@ -64,7 +64,7 @@ def loaders(batch_size=16, shuffle=True, seed=None):
 
 
 def weights(model):
-    return {name: t.data.copy() for name, t in model.state_dict().items()}
+    return {name: t.numpy().copy() for name, t in model.state_dict().items()}
 
 
 def assert_same_state(a, b):
@@ -118,7 +118,7 @@ def test_callable_metric_and_plateau_scheduler_gets_validation_loss():
             super().step(metrics)
 
     def mean_logit(output, target):
-        return float(output.data.mean())
+        return float(output.numpy().mean())
 
     manual_seed(0)
     model = MLP()
@@ -202,7 +202,7 @@ def test_evaluate_matches_full_batch_and_restores_modes():
     full = inner(Tensor(X))
     inner.train()
     assert result["loss"] == pytest.approx(cross_entropy(full, Tensor(y)).item(), rel=1e-5)
-    assert result["accuracy"] == pytest.approx(np.mean(full.data.argmax(1) == y))
+    assert result["accuracy"] == pytest.approx(np.mean(full.numpy().argmax(1) == y))
     assert set(inside) == {(False, False, False)}  # no graph, eval mode (dropout off) throughout
     assert model.training and inner.training
 

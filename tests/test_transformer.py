@@ -53,16 +53,16 @@ def compare(torch, ours, theirs, arrays, call, atol=1e-9):
     ours_in = [tg.Tensor(a, requires_grad=True) for a in arrays]
     theirs_in = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, ref = call(ours, ours_in, tg), call(theirs, theirs_in, torch)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=1e-7, atol=atol)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-7, atol=atol)
     g = np.random.default_rng(9).standard_normal(out.shape)
     out.backward(g)
     ref.backward(torch.tensor(g))
     for a, b in zip(ours_in, theirs_in):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-7, atol=atol)
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-7, atol=atol)
     theirs_params = dict(theirs.named_parameters())
     assert len(theirs_params) == len(list(ours.parameters()))
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, theirs_params[name].grad.numpy(), rtol=1e-7, atol=atol, err_msg=name)
+        np.testing.assert_allclose(p.grad.numpy(), theirs_params[name].grad.numpy(), rtol=1e-7, atol=atol, err_msg=name)
 
 
 LAYER_CASES = [("relu", False, False), ("gelu", False, True), ("relu", True, True), ("gelu", True, False)]
@@ -153,7 +153,7 @@ def test_square_subsequent_mask_matches_pytorch():
     for sz in (1, 4):
         ours = nn.Transformer.generate_square_subsequent_mask(sz)
         assert ours.dtype == np.float32
-        np.testing.assert_array_equal(ours.data, torch.nn.Transformer.generate_square_subsequent_mask(sz).numpy())
+        np.testing.assert_array_equal(ours.numpy(), torch.nn.Transformer.generate_square_subsequent_mask(sz).numpy())
 
 
 # ------------------------------------------------------------------------------- key/value cache
@@ -171,13 +171,13 @@ def test_decode_step_equals_the_full_causal_decoder(batch_first, norm_first):
     kpm[1, -2:] = True
     layout = (lambda a: a) if batch_first else (lambda a: a.transpose(1, 0, 2))
     full = layout(decoder(tg.Tensor(layout(tgt)), memory, tgt_mask=nn.Transformer.generate_square_subsequent_mask(T),
-                          memory_key_padding_mask=kpm).data)
+                          memory_key_padding_mask=kpm).numpy())
     cache = decoder.new_cache()
     with tg.no_grad():
         for t in range(T):
             step = decoder.decode_step(tg.Tensor(layout(tgt[:, t:t + 1])), memory, cache, memory_key_padding_mask=kpm)
             assert step.shape == ((B, 1, 16) if batch_first else (1, B, 16))
-            np.testing.assert_allclose(layout(step.data)[:, 0], full[:, t], atol=1e-5, rtol=0)
+            np.testing.assert_allclose(layout(step.numpy())[:, 0], full[:, t], atol=1e-5, rtol=0)
             assert all(len(layer_cache) == t + 1 for layer_cache in cache)
 
 
@@ -190,7 +190,7 @@ def test_decode_step_of_one_layer_and_projected_memory_reused():
     cache = layer.new_cache()
     for t in range(3):
         step = layer.decode_step(tgt[:, t:t + 1], memory, cache)
-        np.testing.assert_allclose(step.data[:, 0], full.data[:, t], atol=1e-5, rtol=0)
+        np.testing.assert_allclose(step.numpy()[:, 0], full.numpy()[:, t], atol=1e-5, rtol=0)
         if t == 0:
             projected = cache.cross_attn.key
     assert cache.cross_attn.key is projected  # memory projected once, on the first step
@@ -201,10 +201,10 @@ def test_stack_clones_start_identical_and_are_independent():
     layer = nn.TransformerEncoderLayer(8, 2, 16)
     encoder = nn.TransformerEncoder(layer, 3)
     first, second = encoder.layers[0], encoder.layers[1]
-    np.testing.assert_array_equal(first.linear1.weight.data, layer.linear1.weight.data)
-    np.testing.assert_array_equal(first.self_attn.in_proj_weight.data, second.self_attn.in_proj_weight.data)
+    np.testing.assert_array_equal(first.linear1.weight.numpy(), layer.linear1.weight.numpy())
+    np.testing.assert_array_equal(first.self_attn.in_proj_weight.numpy(), second.self_attn.in_proj_weight.numpy())
     first.linear1.weight.data[...] = 0
-    assert second.linear1.weight.data.any() and layer.linear1.weight.data.any()
+    assert second.linear1.weight.numpy().any() and layer.linear1.weight.numpy().any()
     assert len(list(encoder.parameters())) == 3 * len(list(layer.parameters()))
 
 
@@ -212,11 +212,11 @@ def test_transformer_reinitializes_matrices_xavier_uniform():
     tg.manual_seed(0)
     model = nn.Transformer(d_model=16, nhead=2, num_encoder_layers=2, num_decoder_layers=1, dim_feedforward=64)
     enc = model.encoder.layers
-    assert not np.array_equal(enc[0].linear1.weight.data, enc[1].linear1.weight.data)  # re-initialized per copy
-    w = enc[0].linear1.weight.data  # (64, 16): bound sqrt(6 / 80), not Linear's 1 / sqrt(16)
+    assert not np.array_equal(enc[0].linear1.weight.numpy(), enc[1].linear1.weight.numpy())  # re-initialized per copy
+    w = enc[0].linear1.weight.numpy()  # (64, 16): bound sqrt(6 / 80), not Linear's 1 / sqrt(16)
     bound = math.sqrt(6 / (16 + 64))
     assert bound * 0.95 < np.abs(w).max() <= bound
-    assert np.array_equal(model.encoder.norm.weight.data, np.ones(16))  # vectors keep their init
+    assert np.array_equal(model.encoder.norm.weight.numpy(), np.ones(16))  # vectors keep their init
 
 
 # ------------------------------------------------------------------------------ positional encodings
@@ -224,23 +224,23 @@ def test_sinusoidal_positional_encoding_closed_form():
     d = 6
     pe = nn.PositionalEncoding(d, dropout=0.0, max_len=10)
     x = np.random.default_rng(0).standard_normal((4, 2, d)).astype(np.float32)
-    out = pe(tg.Tensor(x)).data
+    out = pe(tg.Tensor(x)).numpy()
     for t in range(4):
         for i in range(d // 2):
             angle = t / 10000 ** (2 * i / d)
             np.testing.assert_allclose(out[t, :, 2 * i] - x[t, :, 2 * i], math.sin(angle), atol=1e-6)
             np.testing.assert_allclose(out[t, :, 2 * i + 1] - x[t, :, 2 * i + 1], math.cos(angle), atol=1e-6)
     batch_first = nn.PositionalEncoding(d, dropout=0.0, max_len=10, batch_first=True)
-    np.testing.assert_allclose(batch_first(tg.Tensor(x.transpose(1, 0, 2))).data, out.transpose(1, 0, 2))
+    np.testing.assert_allclose(batch_first(tg.Tensor(x.transpose(1, 0, 2))).numpy(), out.transpose(1, 0, 2))
     assert "pe" not in pe.state_dict()
-    later = pe(tg.Tensor(x[1:3]), start=5).data  # positions 5 and 6, as a step-by-step decoder needs them
+    later = pe(tg.Tensor(x[1:3]), start=5).numpy()  # positions 5 and 6, as a step-by-step decoder needs them
     for t in (5, 6):
         angle = t / 10000 ** (np.arange(0, d, 2) / d)  # the closed form, broadcast over the batch
         added = later[t - 5] - x[t - 4]
         np.testing.assert_allclose(added[:, 0::2], np.sin(angle)[None].repeat(2, 0), atol=1e-6)
         np.testing.assert_allclose(added[:, 1::2], np.cos(angle)[None].repeat(2, 0), atol=1e-6)
     odd = nn.PositionalEncoding(5, dropout=0.0, max_len=3)
-    np.testing.assert_allclose(odd.pe.data[2, 4], math.sin(2 / 10000 ** (4 / 5)), atol=1e-6)
+    np.testing.assert_allclose(odd.pe.numpy()[2, 4], math.sin(2 / 10000 ** (4 / 5)), atol=1e-6)
 
 
 def test_learned_positional_embedding_gradient_and_layout():
@@ -249,13 +249,13 @@ def test_learned_positional_embedding_gradient_and_layout():
     x = leaf((N, L, E))
     assert tg.gradcheck(lambda x, w: pos(x), (x, pos.weight))
     pos(x).sum().backward()
-    np.testing.assert_allclose(pos.weight.grad.data[:L], N)  # each used row gets one gradient per batch element
-    assert not pos.weight.grad.data[L:].any()
+    np.testing.assert_allclose(pos.weight.grad.numpy()[:L], N)  # each used row gets one gradient per batch element
+    assert not pos.weight.grad.numpy()[L:].any()
     assert list(pos.state_dict()) == ["weight"]
     seq_first = nn.LearnedPositionalEmbedding(E, dropout=0.0, max_len=5)
     seq_first.load_state_dict(pos.state_dict())
-    np.testing.assert_allclose(seq_first(tg.Tensor(x.data.transpose(1, 0, 2))).data,
-                               pos(x).data.transpose(1, 0, 2))
+    np.testing.assert_allclose(seq_first(tg.Tensor(x.numpy().transpose(1, 0, 2))).numpy(),
+                               pos(x).numpy().transpose(1, 0, 2))
 
 
 # -------------------------------------------------------------------------------------- dropout
@@ -263,16 +263,16 @@ def test_dropout_only_in_training():
     tg.manual_seed(0)
     layer = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.5, batch_first=True)
     x = tg.Tensor(np.random.default_rng(0).standard_normal((2, 5, 8)).astype(np.float32))
-    assert not np.allclose(layer(x).data, layer(x).data)
+    assert not np.allclose(layer(x).numpy(), layer(x).numpy())
     layer.eval()
-    np.testing.assert_array_equal(layer(x).data, layer(x).data)
+    np.testing.assert_array_equal(layer(x).numpy(), layer(x).numpy())
     no_dropout = nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True)
     no_dropout.load_state_dict(layer.state_dict())
-    np.testing.assert_allclose(layer(x).data, no_dropout(x).data)
+    np.testing.assert_allclose(layer(x).numpy(), no_dropout(x).numpy())
     pe = nn.PositionalEncoding(8, dropout=0.5)
-    assert (pe(tg.Tensor(np.zeros((3, 1, 8), dtype=np.float32))).data == 0).mean() > 0.2
+    assert (pe(tg.Tensor(np.zeros((3, 1, 8), dtype=np.float32))).numpy() == 0).mean() > 0.2
     pe.eval()
-    np.testing.assert_allclose(pe(tg.Tensor(np.zeros((3, 1, 8), dtype=np.float32))).data[:, 0], pe.pe.data[:3])
+    np.testing.assert_allclose(pe(tg.Tensor(np.zeros((3, 1, 8), dtype=np.float32))).numpy()[:, 0], pe.pe.numpy()[:3])
 
 
 # --------------------------------------------------------------------------------------- errors

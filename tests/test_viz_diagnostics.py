@@ -85,8 +85,8 @@ def test_recorded_activations_and_gradients_match_numpy(trained):
     model, monitor, opt, X, y = trained
     opt.zero_grad()
     F.cross_entropy(model(Tensor(X)), Tensor(y)).backward()  # no step: weights stay as recorded
-    W = [np.asarray(model[i].weight.data, np.float64) for i in (0, 2, 4)]
-    b = [np.asarray(model[i].bias.data, np.float64) for i in (0, 2, 4)]
+    W = [np.asarray(model[i].weight.numpy(), np.float64) for i in (0, 2, 4)]
+    b = [np.asarray(model[i].bias.numpy(), np.float64) for i in (0, 2, 4)]
     h1 = np.tanh(X @ W[0].T + b[0])
     h2 = np.tanh(h1 @ W[1].T + b[1])
     logits = h2 @ W[2].T + b[2]
@@ -95,10 +95,10 @@ def test_recorded_activations_and_gradients_match_numpy(trained):
     d_logits = (p - np.eye(3)[y]) / len(y)
     d_h2 = d_logits @ W[2]
     d_h1 = ((1 - h2**2) * d_h2) @ W[1]
-    np.testing.assert_allclose(monitor.outputs["1"].data, h1, atol=1e-5)
-    np.testing.assert_allclose(monitor.outputs["3"].data, h2, atol=1e-5)
-    np.testing.assert_allclose(monitor.outputs["3"].grad.data, d_h2, atol=1e-6)
-    np.testing.assert_allclose(monitor.outputs["1"].grad.data, d_h1, atol=1e-6)
+    np.testing.assert_allclose(monitor.outputs["1"].numpy(), h1, atol=1e-5)
+    np.testing.assert_allclose(monitor.outputs["3"].numpy(), h2, atol=1e-5)
+    np.testing.assert_allclose(monitor.outputs["3"].grad.numpy(), d_h2, atol=1e-6)
+    np.testing.assert_allclose(monitor.outputs["1"].grad.numpy(), d_h1, atol=1e-6)
 
     stats = monitor.stats()
     assert list(stats) == ["1", "3"]
@@ -116,7 +116,7 @@ def test_stats_without_backward_have_no_gradient():
     model(Tensor(np.array([[1.0, -2.0]], dtype=np.float32)))
     s = monitor.stats()["1"]
     assert s["saturated"] is None and s["grad_mean"] is None and s["grad_std"] is None
-    assert s["mean"] == pytest.approx(float(np.mean(monitor.outputs["1"].data)))
+    assert s["mean"] == pytest.approx(float(np.mean(monitor.outputs["1"].numpy())))
     with pytest.raises(ValueError, match="backward"):
         plot_gradients(monitor)
 
@@ -143,10 +143,10 @@ def test_update_ratios_equal_independent_computation(trained):
     assert all(len(r) == 5 for r in monitor.update_ratios.values())
     opt.zero_grad()
     F.cross_entropy(model(Tensor(X)), Tensor(y)).backward()
-    grads = {name: np.asarray(p.grad.data, np.float64) for name, p in model.named_parameters()}
+    grads = {name: np.asarray(p.grad.numpy(), np.float64) for name, p in model.named_parameters()}
     opt.step()
     for name, p in model.named_parameters():
-        expected = np.log10(np.std(LR * grads[name]) / np.std(np.asarray(p.data, np.float64)))
+        expected = np.log10(np.std(LR * grads[name]) / np.std(np.asarray(p.numpy(), np.float64)))
         assert monitor.update_ratios[name][-1] == pytest.approx(expected, abs=1e-4), name
     assert monitor.shapes["0.weight"] == (16, 2) and monitor.shapes["4.bias"] == (3,)
 
@@ -168,9 +168,9 @@ def test_remove_stops_recording(trained):
     ratios = {name: list(r) for name, r in monitor.update_ratios.items()}
     monitor.remove()
     assert "step" not in vars(opt)  # the class's own step is back
-    before = model[0].weight.data.copy()
+    before = model[0].weight.numpy().copy()
     _step(model, opt, X[:10], y[:10])
-    assert not np.array_equal(before, model[0].weight.data)  # the optimizer still works
+    assert not np.array_equal(before, model[0].weight.numpy())  # the optimizer still works
     assert all(monitor.outputs[name] is t for name, t in recorded.items())
     assert monitor.update_ratios == ratios and monitor.steps == 5
 
@@ -187,7 +187,7 @@ def test_plot_activations_and_gradients(trained, tmp_path):
     assert labels[0] == (f"layer 1 (Tanh): mean {stats['1']['mean']:+.2f}, std {stats['1']['std']:.2f}, "
                          f"saturated {stats['1']['saturated']:.1f}%")
     # each line is the density histogram of that layer's output
-    density, edges = np.histogram(np.asarray(monitor.outputs["3"].data, np.float64).ravel(), bins=50, density=True)
+    density, edges = np.histogram(np.asarray(monitor.outputs["3"].numpy(), np.float64).ravel(), bins=50, density=True)
     np.testing.assert_allclose(ax.lines[1].get_ydata(), density)
     np.testing.assert_allclose(ax.lines[1].get_xdata(), (edges[:-1] + edges[1:]) / 2)
 
@@ -205,7 +205,7 @@ def test_plot_grad_data_ratio(trained, tmp_path):
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     assert len(fig.axes[0].lines) == 3  # the three weight matrices, not the biases
     w = model[2].weight
-    ratio = np.std(np.asarray(w.grad.data, np.float64)) / np.std(np.asarray(w.data, np.float64))
+    ratio = np.std(np.asarray(w.grad.numpy(), np.float64)) / np.std(np.asarray(w.numpy(), np.float64))
     assert labels[1] == f"2.weight (16, 16): grad:data ratio {ratio:.3e}"
     assert [label.split()[0] for label in labels] == ["0.weight", "2.weight", "4.weight"]
 
@@ -258,7 +258,7 @@ def test_plot_decision_boundary_regions_match_predictions(tmp_path):
     _png(tmp_path / "boundary.png")
     ax = fig.axes[0]
     probes = np.array([[1.5, -0.5], [-0.5, 1.5], [-1.2, -1.0], [0.3, 0.1], [-1.0, 0.2]], dtype=np.float32)
-    expected = (probes @ model.weight.data.T).argmax(axis=1)
+    expected = (probes @ model.weight.numpy().T).argmax(axis=1)
     assert sorted(set(expected)) == [0, 1, 2]
     assert [_pixel_class(fig, ax, p, 3) for p in probes] == list(expected)
     # the points use the same colours as the regions

@@ -40,7 +40,7 @@ _FORMAT_VERSION = 1
 def accuracy(output, target):
     """Fraction of correct predictions: argmax over the last (class) dim against integer targets, or,
     for a single logit per sample (shape (N,) or (N, 1)), ``output > 0`` against 0/1 targets."""
-    out, tgt = np.asarray(output.data), np.asarray(target.data if isinstance(target, Tensor) else target)
+    out, tgt = np.asarray(output.numpy()), np.asarray(target.numpy() if isinstance(target, Tensor) else target)
     if out.ndim >= 2 and out.shape[-1] > 1:
         pred = out.argmax(axis=-1)
     else:
@@ -291,7 +291,7 @@ def _pack(value, arrays, prefix, where):
         arrays[key] = _contiguous(value)
         return {"$array": key, "scalar": isinstance(value, np.generic)}
     if isinstance(value, Tensor):
-        return _pack(value.data, arrays, prefix, where)
+        return _pack(value.numpy(), arrays, prefix, where)
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     if isinstance(value, (list, tuple)):
@@ -405,7 +405,7 @@ def save_checkpoint(path, model, optimizer=None, scheduler=None, **extra):
     path = os.fspath(path)
     if _is_safetensors(path):
         _safetensors_numpy()  # fail before doing any work when the package is missing
-    arrays = {name: _contiguous(t.data) for name, t in model.state_dict().items()}
+    arrays = {name: _contiguous(t.numpy()) for name, t in model.state_dict().items()}
     meta = {"format_version": _FORMAT_VERSION, "model": list(arrays)}
     for part, obj in (("optimizer", optimizer), ("scheduler", scheduler)):
         if obj is not None:

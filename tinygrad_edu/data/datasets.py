@@ -144,7 +144,7 @@ def train_test_split(*arrays, test_size=0.25, seed=None, shuffle=True):
     out = []
     for a in arrays:
         if isinstance(a, Tensor):
-            out += [Tensor(a.data[train]), Tensor(a.data[test])]
+            out += [Tensor(a.numpy()[train]), Tensor(a.numpy()[test])]
         else:
             out += [np.asarray(a)[train], np.asarray(a)[test]]
     return out

@@ -26,7 +26,7 @@ class TensorDataset:
 
     def __getitem__(self, index):
         """One sample for an integer index; a whole batch at once for an array of indices."""
-        return tuple(Tensor(t.data[index]) for t in self.tensors)
+        return tuple(Tensor(t.numpy()[index]) for t in self.tensors)
 
 
 class DataLoader:
@@ -68,5 +68,5 @@ class DataLoader:
             return self.dataset[indices]  # one fancy index per tensor, no loop over samples
         samples = [self.dataset[int(i)] for i in indices]
         if isinstance(samples[0], tuple):
-            return tuple(Tensor(np.stack([Tensor(s).data for s in field])) for field in zip(*samples))
-        return Tensor(np.stack([Tensor(s).data for s in samples]))
+            return tuple(Tensor(np.stack([Tensor(s).numpy() for s in field])) for field in zip(*samples))
+        return Tensor(np.stack([Tensor(s).numpy() for s in samples]))

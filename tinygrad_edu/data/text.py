@@ -9,7 +9,7 @@ those integer windows:
   with every CPython (the documentation behind ``help("assert")``), so examples run offline;
 * :class:`CharDataset` encodes a corpus, holds out its tail for validation and serves batches of
   windows: random windows for training (:meth:`CharDataset.sample_batch`), or a :class:`TextWindows`
-  dataset of non-overlapping windows for :class:`~tinygrad_edu.data.DataLoader`.
+  dataset of non-overlapping windows for :class:`~tinygrad_edu.numpy().DataLoader`.
 
 >>> ds = CharDataset("hello world, hello text", seq_len=4, val_fraction=0.25)
 >>> x, y = ds.windows("train")[0]
@@ -119,7 +119,7 @@ class CharVocab:
     def decode(self, ids, skip_specials=True):
         """The text of a 1-D sequence of ids (list, ndarray or Tensor); specials are dropped unless
         ``skip_specials=False``, which writes them out as their names (``"<pad>"``)."""
-        ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+        ids = np.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
         if ids.size == 0:
             return ""
         if ids.ndim != 1 or ids.dtype.kind not in "iu":
@@ -210,7 +210,7 @@ class TextWindows(TensorDataset):
     ``x = ids[i·T : (i+1)·T]`` and ``y = ids[i·T + 1 : (i+1)·T + 1]`` (the next characters), ``T = seq_len``.
 
     ``len = (len(ids) - 1) // T`` windows (a tail too short for a full window is left out). A
-    :class:`~tinygrad_edu.data.TensorDataset`, so a :class:`~tinygrad_edu.data.DataLoader` batches it
+    :class:`~tinygrad_edu.numpy().TensorDataset`, so a :class:`~tinygrad_edu.numpy().DataLoader` batches it
     with one fancy index: ``x`` and ``y`` batches of shape ``(B, T)``.
 
     >>> x, y = TextWindows(np.arange(7), seq_len=3)[1]
@@ -219,7 +219,7 @@ class TextWindows(TensorDataset):
     """
 
     def __init__(self, ids, seq_len):
-        ids = np.asarray(ids.data if isinstance(ids, Tensor) else ids)
+        ids = np.asarray(ids.numpy() if isinstance(ids, Tensor) else ids)
         _check_window(len(ids), seq_len, "the id sequence")
         n = (len(ids) - 1) // seq_len
         super().__init__(ids[:n * seq_len].reshape(n, seq_len), ids[1:n * seq_len + 1].reshape(n, seq_len))

@@ -34,13 +34,13 @@ def _analytical(outputs, keys, wrt, vs):
             result.append([np.zeros(x.shape) for x in wrt])
             continue
         gs = grad(outputs[k], wrt, _wrap(v), retain_graph=True, allow_unused=True)
-        result.append([np.zeros(x.shape) if g is None else np.array(g.data, dtype=np.float64) for g, x in zip(gs, wrt)])
+        result.append([np.zeros(x.shape) if g is None else np.array(g._data, dtype=np.float64) for g, x in zip(gs, wrt)])
     return result
 
 
 def _float64_copies(outputs, keys):
     outputs = _as_tuple(outputs)
-    return [np.array(outputs[k].data, dtype=np.float64) for k in keys]
+    return [np.array(outputs[k]._data, dtype=np.float64) for k in keys]
 
 
 def _numerical(fn, inputs, keys, wrt, vs, eps):
@@ -49,12 +49,12 @@ def _numerical(fn, inputs, keys, wrt, vs, eps):
     with no_grad():
         for i, x in enumerate(wrt):
             for j in np.ndindex(x.shape):
-                original = x.data[j]
-                x.data[j] = original + eps
+                original = x._data[j]
+                x._data[j] = original + eps
                 plus = _float64_copies(fn(*inputs), keys)  # copies: a view of x would change with x
-                x.data[j] = original - eps
+                x._data[j] = original - eps
                 minus = _float64_copies(fn(*inputs), keys)
-                x.data[j] = original
+                x._data[j] = original
                 for n, v in enumerate(vs):
                     result[n][i][j] = np.sum(v * (plus[n] - minus[n])) / (2 * eps)
     return result
@@ -143,7 +143,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=1e
         with enable_grad():  # the numerical side calls this under no_grad(); the inner gradient needs a graph
             ys = _as_tuple(fn(*xs))
             gs = grad([ys[k] for k in keys], wrt, list(vs), create_graph=True, allow_unused=True)
-        return tuple(_wrap(np.zeros_like(x.data)) if g is None else g for g, x in zip(gs, wrt))
+        return tuple(_wrap(np.zeros_like(x._data)) if g is None else g for g, x in zip(gs, wrt))
 
     return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception, nondet_tol=nondet_tol)

@@ -90,13 +90,13 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_version", "_view")
     __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__ instead of looping in NumPy
     __hash__ = object.__hash__  # elementwise __eq__ below would otherwise make Tensors unhashable
 
     def __init__(self, data, requires_grad=False, dtype=None):
         if isinstance(data, Tensor):
-            data = data.data
+            data = data._data
         try:
             array = np.array(data, dtype=dtype)
         except ValueError:
@@ -117,22 +117,23 @@ class Tensor:
                 array = array.astype(np.float32)
             elif array.dtype.kind in "iu":
                 array = array.astype(np.int64)
-        self.data, self.grad, self.requires_grad, self._ctx = array, None, False, None
+        self._data, self.grad, self.requires_grad, self._ctx = array, None, False, None
+        self._version, self._view = 0, None
         if requires_grad:
             self.requires_grad_()
 
     # ----------------------------------------------------------------------------- basic properties
     @property
     def shape(self):
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self):
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def is_leaf(self):
@@ -156,30 +157,30 @@ class Tensor:
         return None if self._ctx is None else self._ctx.scope
 
     def size(self, dim=None):
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self._data.shape if dim is None else self._data.shape[dim]
 
     def numel(self):
-        return self.data.size
+        return self._data.size
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return len(self.data)
+        return len(self._data)
 
     def item(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self.data.item()
+        return self._data.item()
 
     def numpy(self):
         """The underlying array (shared, not copied)."""
-        return self.data
+        return self._data
 
     def tolist(self):
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        return self._data if dtype is None else self._data.astype(dtype)
 
     def __float__(self):
         return float(self.item())
@@ -188,16 +189,16 @@ class Tensor:
         return int(self.item())
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"the truth value of a tensor with {self.data.size} elements is ambiguous; use .any() or .all()")
-        return bool(self.data)
+                f"the truth value of a tensor with {self._data.size} elements is ambiguous; use .any() or .all()")
+        return bool(self._data)
 
     def __repr__(self):
-        body = np.array2string(self.data, separator=", ", prefix="tensor(")
+        body = np.array2string(self._data, separator=", ", prefix="tensor(")
         extras = []
-        if self.data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self._data.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={self._data.dtype}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{self._ctx.op}>")
         elif self.requires_grad:
@@ -210,14 +211,28 @@ class Tensor:
         if self._ctx is not None:
             raise RuntimeError(f"requires_grad_() is only for leaf tensors; this one was made by '{self._ctx.op}'. "
                                "Use .detach() to get a leaf.")
-        if requires_grad and self.data.dtype.kind not in "fc":
-            raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self.data.dtype}")
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError(f"only floating point tensors can require gradients, got dtype {self._data.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
+    @property
+    def data(self):
+        """This tensor's values as a new leaf Tensor sharing its memory, outside autograd's sight: as in
+        PyTorch, a write through it (``p.data -= lr * p.grad``) changes the values without counting as an
+        in-place operation, so no backward will notice. :meth:`detach` is the safe version."""
+        return _wrap(self._data)
+
+    @data.setter
+    def data(self, value):
+        """``t.data = other`` makes ``t`` hold ``other``'s values (shape and dtype included)."""
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
     def detach(self):
-        """A new leaf sharing this tensor's data, cut from the graph."""
-        return _wrap(self.data)
+        """A new leaf sharing this tensor's data (and its version counter), cut from the graph."""
+        out = _wrap(self._data)
+        out._view = (self, None) if self._view is None else self._view
+        return out
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward (leaves always keep theirs)."""
@@ -291,9 +306,11 @@ def constant(array):
 def _wrap(data):
     """A new leaf Tensor around a NumPy result (no copy; NumPy scalars become 0-d arrays)."""
     t = _new(Tensor)  # skips Tensor.__init__'s conversions: op results are already arrays
-    t.data = data if type(data) is np.ndarray else np.asarray(data)
+    t._data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None
     t.requires_grad = False
+    t._version = 0
+    t._view = None
     t._ctx = None
     return t
 
@@ -329,12 +346,12 @@ def _root_gradient(t, gradient, index):
         raise RuntimeError(f"output {index} does not require grad and has no grad_fn: nothing in its "
                            "computation requires grad (set requires_grad=True on an input, outside no_grad())")
     if gradient is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(f"backward() without a gradient needs a one-element output, got shape {t.shape}; "
                                "reduce it (e.g. .sum()) or pass gradient= of the same shape")
-        return _wrap(np.ones_like(t.data))
+        return _wrap(np.ones_like(t._data))
     if not isinstance(gradient, Tensor):  # copied: it may end up as a leaf's .grad
-        gradient = _wrap(np.array(gradient, dtype=t.data.dtype))
+        gradient = _wrap(np.array(gradient, dtype=t._data.dtype))
     if gradient.shape != t.shape:
         raise RuntimeError(f"gradient has shape {gradient.shape} but output {index} has shape {t.shape}")
     return gradient
@@ -375,18 +392,18 @@ def _sum_to(g, parent, op):
     """Reduce a broadcast gradient to the parent's shape (and dtype): the one place it happens."""
     if not isinstance(g, Tensor):
         g = _wrap(np.asarray(g))
-    shape = parent.data.shape
-    if g.data.shape != shape:
+    shape = parent._data.shape
+    if g._data.shape != shape:
         lead = g.ndim - len(shape)
-        if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g.data.shape[lead:])):
+        if lead < 0 or any(n != 1 and n != m for n, m in zip(shape, g._data.shape[lead:])):
             raise RuntimeError(f"backward of '{op}' returned a gradient of shape {g.shape} "
                                f"for an input of shape {shape}")
         dims = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape)
-                                          if n == 1 and g.data.shape[lead + i] != 1)
+                                          if n == 1 and g._data.shape[lead + i] != 1)
         g = g.sum(dims, keepdim=True) if dims else g
-        g = g.reshape(shape) if g.data.shape != shape else g
-    if g.data.dtype != parent.data.dtype:
-        g = g.astype(parent.data.dtype)
+        g = g.reshape(shape) if g._data.shape != shape else g
+    if g._data.dtype != parent._data.dtype:
+        g = g.astype(parent._data.dtype)
     return g
 
 
@@ -399,11 +416,11 @@ def _store_grad(t, g, create_graph, handed_out):
     elif create_graph:
         t.grad = g
     else:
-        base = g.data if g.data.base is None else g.data.base
-        if g.data.flags.writeable and id(base) not in handed_out:
+        base = g._data if g._data.base is None else g._data.base
+        if g._data.flags.writeable and id(base) not in handed_out:
             handed_out.add(id(base))
         else:
-            g = _wrap(g.data.copy())  # a fresh array: nothing else can share it
+            g = _wrap(g._data.copy())  # a fresh array: nothing else can share it
         t.grad = g
 
 
@@ -422,9 +439,9 @@ class IndexedGradient:
 
     def add_into(self, array):
         if self.basic:  # ints and slices never repeat an element
-            array[self.index] += self.g.data
+            array[self.index] += self.g._data
         else:  # integer arrays may: np.add.at adds every occurrence
-            np.add.at(array, self.index, self.g.data)
+            np.add.at(array, self.index, self.g._data)
 
 
 class _Gradients:
@@ -448,24 +465,24 @@ class _Gradients:
         if prev is None and t._ctx is None:
             self.leaves.append(t)
         if type(g) is IndexedGradient:
-            g.add_into(self._own(key, prev, t).data)
+            g.add_into(self._own(key, prev, t)._data)
             return
-        if type(g) is not Tensor or g.data.shape != t.data.shape or g.data.dtype is not t.data.dtype:
+        if type(g) is not Tensor or g._data.shape != t._data.shape or g._data.dtype is not t._data.dtype:
             g = _sum_to(g, t, op)
         if prev is None:
             self.by_id[key] = g
         elif self.create_graph:
             self.by_id[key] = prev + g
         elif self.owned.get(key) is prev:
-            prev.data += g.data
+            prev._data += g._data
         else:
-            self.by_id[key] = self.owned[key] = _wrap(prev.data + g.data)
+            self.by_id[key] = self.owned[key] = _wrap(prev._data + g._data)
 
     def _own(self, key, prev, t):
         """This tensor's gradient as a buffer this pass owns (zeros, or a copy of what arrived so far)."""
         if prev is not None and self.owned.get(key) is prev:
             return prev
-        buffer = _wrap(np.zeros(t.data.shape, t.data.dtype) if prev is None else prev.data.copy())
+        buffer = _wrap(np.zeros(t._data.shape, t._data.dtype) if prev is None else prev._data.copy())
         self.by_id[key] = self.owned[key] = buffer
         return buffer
 

@@ -6,7 +6,7 @@ At every position ``t`` the model reads the characters up to ``t`` and outputs l
 
 and is trained by minimizing the mean cross-entropy ``-log p(x[t + 1] | x[:t + 1])`` in nats per
 character (:func:`sequence_loss`). ``log V`` is the cost of a uniform guess, and
-:meth:`~tinygrad_edu.data.CharDataset.unigram_loss` that of guessing from character frequencies alone.
+:meth:`~tinygrad_edu.numpy().CharDataset.unigram_loss` that of guessing from character frequencies alone.
 """
 
 import json
@@ -53,7 +53,7 @@ class CharRNN(Module):
     is the recurrent layer's final hidden state (``h_n``, or ``(h_n, c_n)`` for the LSTM), to pass back in to
     continue the same sequences.
 
-    ``vocab`` (a :class:`~tinygrad_edu.data.CharVocab`) lets :meth:`generate` take and return text; with it,
+    ``vocab`` (a :class:`~tinygrad_edu.numpy().CharVocab`) lets :meth:`generate` take and return text; with it,
     ``vocab_size`` may be left out.
 
     >>> vocab = CharVocab.from_text("hello world")
@@ -133,7 +133,7 @@ class CharRNN(Module):
             logits, state = self(Tensor(ids[None]))
             new = []
             for step in range(max_new_chars):
-                new.append(self._sample(logits.data[0, -1].astype(np.float64), temperature, top_k, rng))
+                new.append(self._sample(logits.numpy()[0, -1].astype(np.float64), temperature, top_k, rng))
                 if step + 1 < max_new_chars:
                     logits, state = self(Tensor(np.array([[new[-1]]], dtype=np.int64)), state)
         finally:
@@ -147,7 +147,7 @@ class CharRNN(Module):
             return int(np.argmax(logits))
         if top_k is not None:
             logits = np.where(logits < np.partition(logits, -top_k)[-top_k], -np.inf, logits)
-        probs = softmax(Tensor(logits / temperature), dim=-1).data
+        probs = softmax(Tensor(logits / temperature), dim=-1).numpy()
         return int(rng.choice(len(probs), p=probs))
 
     # ------------------------------------------------------------------------------------ checkpoints

@@ -207,7 +207,7 @@ class MultiheadAttention(Module):
             lifted = {id(t): t.unsqueeze(0 if self.batch_first else 1) for t in (query, key, value)}
             query, key, value = lifted[id(query)], lifted[id(key)], lifted[id(value)]
             if key_padding_mask is not None:
-                key_padding_mask = np.asarray(key_padding_mask.data if isinstance(key_padding_mask, Tensor)
+                key_padding_mask = np.asarray(key_padding_mask.numpy() if isinstance(key_padding_mask, Tensor)
                                               else key_padding_mask)[None]
         seq = 1 if self.batch_first else 0
         N, L, S = query.shape[1 - seq], query.shape[seq], key.shape[seq]

@@ -86,8 +86,8 @@ def dropout2d(input, p=0.5, training=True):
 
 
 def _array(buffer, name):
-    """The NumPy array behind a running statistic (a Tensor's ``.data`` or the array itself)."""
-    array = buffer.data if isinstance(buffer, Tensor) else buffer
+    """The NumPy array behind a running statistic (a Tensor's ``.numpy()`` or the array itself)."""
+    array = buffer.numpy() if isinstance(buffer, Tensor) else buffer
     if not isinstance(array, np.ndarray):
         raise TypeError(f"batch_norm: {name} must be a NumPy array or a Tensor, got {type(buffer).__name__}")
     return array
@@ -111,7 +111,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     keep their dtype; a float16 input is normalized in float32 and the result cast back to float16.
 
     >>> x = Tensor(np.array([[1.0], [3.0]]))
-    >>> batch_norm(x, None, None, training=True).data.round(4).tolist()
+    >>> batch_norm(x, None, None, training=True).numpy().round(4).tolist()
     [[-1.0], [1.0]]
     """
     if input.ndim not in (2, 3, 4):
@@ -132,8 +132,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"got input of shape {input.shape}")
         centered = x - x.mean(dims, keepdim=True)
         var = (centered * centered).mean(dims, keepdim=True)
-        unbiased_var = var.data.reshape(channels) * (count / (count - 1))
-        for stat, batch in ((running_mean, x.data.mean(axis=dims)), (running_var, unbiased_var)):
+        unbiased_var = var.numpy().reshape(channels) * (count / (count - 1))
+        for stat, batch in ((running_mean, x.numpy().mean(axis=dims)), (running_var, unbiased_var)):
             if stat is not None:
                 array = _array(stat, "running statistic")
                 array[...] = (1 - momentum) * array + momentum * batch
@@ -158,7 +158,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     square root; ``weight`` and ``bias`` have shape ``normalized_shape``. A float16 input is normalized
     in float32 and the result cast back to float16, as in PyTorch.
 
-    >>> layer_norm(Tensor(np.array([[1.0, 3.0]])), (2,)).data.round(4).tolist()
+    >>> layer_norm(Tensor(np.array([[1.0, 3.0]])), (2,)).numpy().round(4).tolist()
     [[-1.0, 1.0]]
     """
     if isinstance(normalized_shape, (int, np.integer)):
@@ -190,7 +190,7 @@ def embedding(input, weight, padding_idx=None):
     >>> embedding(Tensor([2, 0]), Tensor(np.eye(3))).tolist()
     [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
     """
-    index = input.data if isinstance(input, Tensor) else np.asarray(input)
+    index = input.numpy() if isinstance(input, Tensor) else np.asarray(input)
     if index.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be integers, got dtype {index.dtype}")
     if weight.ndim != 2:
@@ -216,7 +216,7 @@ def one_hot(tensor, num_classes=-1):
     >>> one_hot(Tensor([0, 2])).tolist()
     [[1, 0, 0], [0, 0, 1]]
     """
-    index = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    index = tensor.numpy() if isinstance(tensor, Tensor) else np.asarray(tensor)
     if index.dtype.kind not in "iu":
         raise TypeError(f"one_hot: class indices must be integers, got dtype {index.dtype}")
     if num_classes == -1:
@@ -234,7 +234,7 @@ def one_hot(tensor, num_classes=-1):
 def _additive_mask(mask, name, disallowed, dtype):
     """``mask`` as a float array to add to the scores: a boolean mask becomes -inf where it equals
     ``disallowed`` and 0 elsewhere; a float mask is used as it is."""
-    array = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    array = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
     if array.dtype == np.bool_:
         return np.where(array == disallowed, -np.inf, 0.0).astype(dtype)
     if array.dtype.kind != "f":

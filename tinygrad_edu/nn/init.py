@@ -1,6 +1,6 @@
 """Weight initialization with the names and formulas of ``torch.nn.init``.
 
-Each ``*_`` function overwrites a Tensor's ``.data`` in place (a plain NumPy write, so nothing is
+Each ``*_`` function overwrites a Tensor's array in place (a plain NumPy write, so nothing is
 recorded in a graph) and returns the tensor. All randomness comes from the library's generator:
 ``tinygrad_edu.manual_seed`` makes it reproducible.
 """
@@ -49,7 +49,7 @@ def calculate_gain(nonlinearity, param=None):
 
 
 def _fill(tensor, values):
-    tensor.data[...] = values  # casts to the tensor's dtype and keeps its array (views of it see the change)
+    tensor.numpy()[...] = values  # casts to the tensor's dtype and keeps its array (views of it see the change)
     return tensor
 
 

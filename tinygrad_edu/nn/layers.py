@@ -277,12 +277,12 @@ class _BatchNorm(Module):
         update = self.training and self.track_running_stats
         factor = 0.0 if self.momentum is None else self.momentum
         if update and self.momentum is None:
-            factor = 1.0 / (int(self.num_batches_tracked.data) + 1)
+            factor = 1.0 / (int(self.num_batches_tracked.numpy()) + 1)
         use_batch_stats = self.training or self.running_mean is None
         out = F.batch_norm(input, self.running_mean, self.running_var, self.weight, self.bias,
                            training=use_batch_stats, momentum=factor, eps=self.eps)
         if update:  # counted only once batch_norm has accepted the batch, so a bad input changes nothing
-            self.num_batches_tracked.data += 1
+            self.num_batches_tracked.numpy()[...] += 1
         return out
 
     def extra_repr(self):
@@ -313,7 +313,7 @@ class LayerNorm(Module):
     (biased variance, eps inside the square root); ``weight`` (ones) and ``bias`` (zeros) have shape
     ``normalized_shape`` and exist when ``elementwise_affine`` (``bias=False`` drops the bias).
 
-    >>> LayerNorm(2)(Tensor(np.array([[1.0, 3.0]]))).data.round(4).tolist()
+    >>> LayerNorm(2)(Tensor(np.array([[1.0, 3.0]]))).numpy().round(4).tolist()
     [[-1.0, 1.0]]
     """
 
@@ -364,7 +364,7 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            self.weight.numpy()[self.padding_idx] = 0
 
     def forward(self, input):
         return F.embedding(input, self.weight, self.padding_idx)

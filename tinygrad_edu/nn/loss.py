@@ -92,7 +92,7 @@ def _picked_log_probs(name, log_probs, target, weight, ignore_index, hint=""):
     """
     cd = _class_dim(name, log_probs)
     n_classes = log_probs.shape[cd]
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{name}: class-index targets must be integers, got dtype {t.dtype} with shape "
                         f"{t.shape}{hint}")
@@ -171,7 +171,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     class_weight = None if weight is None else weight.reshape((n_classes,) + (1,) * (input.ndim - cd - 1))
     log_p = log_softmax(input, dim=cd)
 
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
     if t.shape == input.shape:
         if t.dtype.kind != "f":
             raise TypeError(f"{name}: a target with the input's shape {input.shape} holds class probabilities and "
@@ -181,7 +181,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             q = q * (1 - label_smoothing) + label_smoothing / n_classes
         weighted = log_p * q if class_weight is None else log_p * q * class_weight
         loss = -weighted.sum(cd)
-        return _reduce(loss, reduction, input.data.size // n_classes)
+        return _reduce(loss, reduction, input.numpy().size // n_classes)
 
     hint = f"; class probabilities would need the input's shape {input.shape}"
     loss, total_weight, kept = _picked_log_probs(name, log_p, target, weight, ignore_index, hint)
@@ -222,7 +222,7 @@ def _clamped_log(x):
     """max(log x, -100), PyTorch's guard that keeps BCE finite at x = 0. Where the clamp holds the
     gradient is 0; the inner ``where`` feeds log a harmless 1 there, so x = 0 gives 0 and not 0 * inf = NaN."""
     with np.errstate(divide="ignore"):
-        above = np.log(x.data) > -100
+        above = np.log(x.numpy()) > -100
     return where(above, where(above, x, 1.0).log(), -100.0)
 
 
@@ -251,7 +251,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     0.6931
     """
     def per_element(target):
-        outside = input.data[~((input.data >= 0) & (input.data <= 1))]
+        outside = input.numpy()[~((input.numpy() >= 0) & (input.numpy() <= 1))]
         if outside.size:
             raise ValueError(f"binary_cross_entropy: input must hold probabilities in [0, 1], got {outside.flat[0]} "
                              "(for logits use binary_cross_entropy_with_logits)")

@@ -222,16 +222,16 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.grad.data))
+            p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.grad.numpy()))
 
     def to(self, dtype):
         """Convert floating parameters and buffers (and their gradients) to ``dtype``, in place; the
         Parameter objects stay the same, so an optimizer built on them still works."""
         dtype = np.dtype(dtype)
         for t in [*self.parameters(), *self.buffers()]:
-            if t.data.dtype.kind == "f":
-                t.data = t.data.astype(dtype)
-                t.grad = None if t.grad is None else Tensor(t.grad.data.astype(dtype))
+            if t.numpy().dtype.kind == "f":
+                t.data = t.numpy().astype(dtype)
+                t.grad = None if t.grad is None else Tensor(t.grad.numpy().astype(dtype))
         return self
 
     def float(self):
@@ -265,7 +265,7 @@ class Module:
         """Check ``state_dict`` against this module and return the function that applies it, so a
         caller can check several objects (a checkpoint's model, optimizer, scheduler) before changing any."""
         own = self.state_dict()
-        given = {key: np.asarray(value.data if isinstance(value, Tensor) else value)
+        given = {key: np.asarray(value.numpy() if isinstance(value, Tensor) else value)
                  for key, value in state_dict.items()}
         missing = [k for k in own if k not in given]
         unexpected = [k for k in given if k not in own]
@@ -284,7 +284,7 @@ class Module:
         def apply():
             for key, target in own.items():
                 if key in given:
-                    target.data[...] = given[key]  # detach() shares memory: this writes into the module
+                    target.numpy()[...] = given[key]  # a state_dict entry shares memory with the module: this writes into it
             return IncompatibleKeys(missing, unexpected)
 
         return apply

@@ -342,7 +342,7 @@ class PositionalEncoding(_Positions):
     Input (T, N, d_model), or (N, T, d_model) with ``batch_first``. The table is a non-persistent
     buffer: it is recomputed, not saved in the state_dict.
 
-    >>> PositionalEncoding(4, dropout=0.0)(Tensor(np.zeros((2, 1, 4)))).data[1, 0].round(3).tolist()  # position 1
+    >>> PositionalEncoding(4, dropout=0.0)(Tensor(np.zeros((2, 1, 4)))).numpy()[1, 0].round(3).tolist()  # position 1
     [0.841, 0.54, 0.01, 1.0]
     """
 

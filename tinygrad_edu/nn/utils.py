@@ -25,7 +25,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if not params:
         return Tensor(np.array(0.0))
-    grads = [p.grad.data for p in params]
+    grads = [p.grad.numpy() for p in params]
     if norm_type == math.inf:
         total = max(float(np.max(np.abs(g), initial=0.0)) for g in grads)
     else:
@@ -37,7 +37,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     scale = max_norm / (total + 1e-6)
     if scale < 1:
         for p in params:
-            p.grad = Tensor(p.grad.data * np.asarray(scale, dtype=p.grad.data.dtype))
+            p.grad = Tensor(p.grad.numpy() * np.asarray(scale, dtype=p.grad.numpy().dtype))
     return Tensor(np.array(total, dtype=np.result_type(*grads)))
 
 
@@ -48,4 +48,4 @@ def clip_grad_value_(parameters, clip_value):
     """
     clip_value = float(clip_value)
     for p in _with_grads(parameters):
-        p.grad = Tensor(np.clip(p.grad.data, -clip_value, clip_value))
+        p.grad = Tensor(np.clip(p.grad.numpy(), -clip_value, clip_value))

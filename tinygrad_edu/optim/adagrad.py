@@ -36,10 +36,10 @@ class Adagrad(Optimizer):
         if group["maximize"]:
             g = -g
         if not state:
-            state.update(step=0, sum=np.full_like(p.data, group["initial_accumulator_value"]))
+            state.update(step=0, sum=np.full_like(p.numpy(), group["initial_accumulator_value"]))
         state["step"] += 1
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * p.numpy()
         clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
         state["sum"] += g * g
-        p.data -= clr * (g / (np.sqrt(state["sum"]) + group["eps"]))
+        p.numpy()[...] -= clr * (g / (np.sqrt(state["sum"]) + group["eps"]))

@@ -40,15 +40,15 @@ class Adam(Optimizer):
         if group["maximize"]:
             g = -g
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            state.update(step=0, exp_avg=np.zeros_like(p.numpy()), exp_avg_sq=np.zeros_like(p.numpy()))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                state["max_exp_avg_sq"] = np.zeros_like(p.numpy())
         state["step"] += 1
         if wd != 0:
             if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * wd
+                p.numpy()[...] *= 1 - lr * wd
             else:
-                g = g + wd * p.data
+                g = g + wd * p.numpy()
         m, v = state["exp_avg"], state["exp_avg_sq"]
         m += (1 - beta1) * (g - m)
         v *= beta2
@@ -58,7 +58,7 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1 ** state["step"])
         denom = np.sqrt(v) / math.sqrt(1 - beta2 ** state["step"]) + group["eps"]
-        p.data -= step_size * (m / denom)
+        p.numpy()[...] -= step_size * (m / denom)
 
 
 class AdamW(Adam):

@@ -23,7 +23,7 @@ class Optimizer:
 
     ``params`` is an iterable of Tensors, or of dicts ``{'params': [...], 'lr': ..., ...}`` whose keys
     override ``defaults`` for that group. ``state[p]`` holds NumPy buffers for parameter ``p``.
-    ``step()`` updates ``p.data`` in place for every parameter whose ``grad`` is not None; it never
+    ``step()`` updates ``p.numpy()`` in place for every parameter whose ``grad`` is not None; it never
     records a graph and never writes into ``p.grad``.
 
     Subclasses implement ``_check(group)`` (raise ValueError on a bad hyperparameter),
@@ -73,7 +73,7 @@ class Optimizer:
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is not None:
-                    p.grad = None if set_to_none else Tensor(np.zeros_like(p.grad.data))
+                    p.grad = None if set_to_none else Tensor(np.zeros_like(p.grad.numpy()))
 
     @no_grad()
     def step(self):
@@ -98,7 +98,7 @@ class Optimizer:
                     raise RuntimeError(f"{type(self).__name__}.step(): the gradient of parameter {j} in param "
                                        f"group {i} has {given}, but the parameter has shape {p.shape} and dtype "
                                        f"{p.dtype}; nothing was updated")
-                g = grad.data.view()
+                g = grad.numpy().view()
                 g.flags.writeable = False  # an update must build new arrays, never edit the grad
                 found.append((p, g, group))
         return found

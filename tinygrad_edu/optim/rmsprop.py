@@ -37,14 +37,14 @@ class RMSprop(Optimizer):
         if group["maximize"]:
             g = -g
         if not state:
-            state.update(step=0, square_avg=np.zeros_like(p.data))
+            state.update(step=0, square_avg=np.zeros_like(p.numpy()))
             if group["momentum"] > 0:
-                state["momentum_buffer"] = np.zeros_like(p.data)
+                state["momentum_buffer"] = np.zeros_like(p.numpy())
             if group["centered"]:
-                state["grad_avg"] = np.zeros_like(p.data)
+                state["grad_avg"] = np.zeros_like(p.numpy())
         state["step"] += 1
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * p.numpy()
         v = state["square_avg"]
         v *= alpha
         v += (1 - alpha) * g * g
@@ -58,6 +58,6 @@ class RMSprop(Optimizer):
             buf = state["momentum_buffer"]
             buf *= group["momentum"]
             buf += g / avg
-            p.data -= group["lr"] * buf
+            p.numpy()[...] -= group["lr"] * buf
         else:
-            p.data -= group["lr"] * (g / avg)
+            p.numpy()[...] -= group["lr"] * (g / avg)

@@ -37,7 +37,7 @@ class SGD(Optimizer):
         if group["maximize"]:
             g = -g
         if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * p.data
+            g = g + group["weight_decay"] * p.numpy()
         if mu != 0:
             if "momentum_buffer" not in state:
                 state["momentum_buffer"] = g.copy()
@@ -46,4 +46,4 @@ class SGD(Optimizer):
                 buf *= mu
                 buf += g if group["dampening"] == 0 else (1 - group["dampening"]) * g  # no temporary when 0
             g = g + mu * state["momentum_buffer"] if group["nesterov"] else state["momentum_buffer"]
-        p.data -= group["lr"] * g
+        p.numpy()[...] -= group["lr"] * g

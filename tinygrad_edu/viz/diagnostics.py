@@ -40,7 +40,7 @@ def percent_saturated(values, activation):
     >>> percent_saturated(np.array([0.99, -0.98, 0.5, 0.0]), "Tanh")
     50.0
     """
-    t = np.asarray(values.data if isinstance(values, Tensor) else values)
+    t = np.asarray(values.numpy() if isinstance(values, Tensor) else values)
     if activation == "Tanh":
         return float(np.mean(np.abs(t) > 0.97) * 100)
     if activation == "Sigmoid":
@@ -111,12 +111,12 @@ class Monitor:
         original, shadowed = optimizer.step, "step" in vars(optimizer)
 
         def step(*args, **kwargs):
-            before = [None if p.grad is None else np.array(p.data, dtype=np.float64) for p in params]
+            before = [None if p.grad is None else np.array(p.numpy(), dtype=np.float64) for p in params]
             result = original(*args, **kwargs)
             for label, p, old in zip(labels, params, before):
                 ratios = self.update_ratios.setdefault(label, [float("nan")] * self.steps)
                 self.shapes[label] = tuple(p.shape)
-                new = np.asarray(p.data, dtype=np.float64)
+                new = np.asarray(p.numpy(), dtype=np.float64)
                 ratios.append(float("nan") if old is None else _log10_ratio(np.std(new - old), np.std(new)))
             self.steps += 1
             return result
@@ -142,8 +142,8 @@ class Monitor:
         activations); the ``grad_*`` entries are None until a backward pass has reached the layer."""
         result = {}
         for name, out in self.outputs.items():
-            t, kind = np.asarray(out.data, dtype=np.float64), self.kinds[name]
-            g = None if out.grad is None else np.asarray(out.grad.data, dtype=np.float64)
+            t, kind = np.asarray(out.numpy(), dtype=np.float64), self.kinds[name]
+            g = None if out.grad is None else np.asarray(out.grad.numpy(), dtype=np.float64)
             result[name] = {"type": kind, "mean": float(t.mean()), "std": float(t.std()),
                             "saturated": percent_saturated(t, kind),
                             "grad_mean": None if g is None else float(g.mean()),
@@ -205,7 +205,7 @@ def plot_activations(monitor, path=None):
     for name, out in monitor.outputs.items():
         s = stats[name]
         saturated = "" if s["saturated"] is None else f", saturated {s['saturated']:.1f}%"
-        entries.append((out.data, f"layer {name} ({s['type']}): mean {s['mean']:+.2f}, std {s['std']:.2f}{saturated}"))
+        entries.append((out.numpy(), f"layer {name} ({s['type']}): mean {s['mean']:+.2f}, std {s['std']:.2f}{saturated}"))
     return _histogram_figure(entries, "activation value", "activation distribution", path)
 
 
@@ -214,7 +214,7 @@ def plot_gradients(monitor, path=None):
     in a healthy deep network the layers' histograms roughly coincide."""
     _need(monitor, "plot_gradients")
     stats = monitor.stats()
-    entries = [(out.grad.data, f"layer {name} ({stats[name]['type']}): mean {stats[name]['grad_mean']:+.2e}, "
+    entries = [(out.grad.numpy(), f"layer {name} ({stats[name]['type']}): mean {stats[name]['grad_mean']:+.2e}, "
                                f"std {stats[name]['grad_std']:.2e}")
                for name, out in monitor.outputs.items() if out.grad is not None]
     if not entries:
@@ -229,7 +229,7 @@ def plot_grad_data_ratio(model, path=None):
     entries = []
     for name, p in model.named_parameters():
         if p.ndim == 2 and p.grad is not None:
-            g, d = np.asarray(p.grad.data, dtype=np.float64), np.asarray(p.data, dtype=np.float64)
+            g, d = np.asarray(p.grad.numpy(), dtype=np.float64), np.asarray(p.numpy(), dtype=np.float64)
             ratio = g.std() / d.std() if d.std() > 0 else float("nan")
             entries.append((g, f"{name} {tuple(p.shape)}: grad:data ratio {ratio:.3e}"))
     if not entries:
@@ -291,8 +291,8 @@ def plot_decision_boundary(model, X, y, path=None, resolution=200):
     (shape (M,) or (M, 1)). The model runs in eval mode without recording a graph; each module's
     train/eval flag is restored afterwards. Class k has the same colour in regions and points.
     """
-    X = np.asarray(X.data if isinstance(X, Tensor) else X)
-    y = np.asarray(y.data if isinstance(y, Tensor) else y).ravel().astype(np.int64)
+    X = np.asarray(X.numpy() if isinstance(X, Tensor) else X)
+    y = np.asarray(y.numpy() if isinstance(y, Tensor) else y).ravel().astype(np.int64)
     if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
         raise ValueError(f"plot_decision_boundary: X must have shape (N, 2) and y shape (N,), "
                          f"got X {X.shape} and y {y.shape}")
@@ -304,7 +304,7 @@ def plot_decision_boundary(model, X, y, path=None, resolution=200):
     model.eval()
     try:
         with no_grad():
-            out = np.asarray(model(Tensor(grid)).data)
+            out = np.asarray(model(Tensor(grid)).numpy())
     finally:
         for module, training in modes:
             module.training = training

@@ -107,7 +107,7 @@ def _kind(t, param_names, output_ids):
         return "op"
     if id(t) in param_names:
         return "parameter"
-    if t.requires_grad or (t.dtype.kind in "fc" and t.data.ndim > 0):
+    if t.requires_grad or (t.dtype.kind in "fc" and t.numpy().ndim > 0):
         return "input"
     return "constant"
 
@@ -346,11 +346,11 @@ def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
     else:
         title = name if name is not None else ("input" if kind in ("input", "output") else "constant")
     fields = [title, f"{_shape_str(t.shape)} {t.dtype}"]
-    small = t.data.size <= _SHOWN
+    small = t.numpy().size <= _SHOWN
     if show_values is True or (show_values == "auto" and small):
-        fields.append("data " + _fmt_array(t.data, _SHOWN))
+        fields.append("data " + _fmt_array(t.numpy(), _SHOWN))
     if show_grads and t.grad is not None and (small or show_values is True):
-        fields.append("grad " + _fmt_array(t.grad.data, _SHOWN))
+        fields.append("grad " + _fmt_array(t.grad.numpy(), _SHOWN))
     return {"label": _record(fields, horizontal), "shape": "record",
             "style": "filled,rounded" if not t.is_leaf else "filled", "fillcolor": COLORS[kind]}
 
@@ -364,7 +364,7 @@ def _record(fields, horizontal):
 
 def _box_attrs(module, path, box):
     """A collapsed module's box: its class and path, parameter count, and the shapes it takes and gives."""
-    n_params = sum(int(p.data.size) for p in module.parameters())
+    n_params = sum(int(p.numpy().size) for p in module.parameters())
     ins = ", ".join(_shape_str(s) for s in box["in"].values()) or "-"
     outs = ", ".join(_shape_str(s) for s in box["out"].values()) or "-"
     label = f"{type(module).__name__}  {path}\\n{n_params:,} params\\nin {ins} → out {outs}"

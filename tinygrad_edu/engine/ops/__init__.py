@@ -17,41 +17,10 @@ it). The end of this file attaches the ops to Tensor as methods and operators.
 import numpy as np
 
 from ..tensor import Tensor, _wrap
+from . import elementwise, movement, reduce
+from . import matmul as _matmul_family  # the module: `matmul` is also the name of its op
 from .base import PRIMITIVES, primitive
-from .elementwise import (
-    abs,
-    add,
-    astype,
-    clamp,
-    cos,
-    div,
-    eq,
-    erf,
-    exp,
-    ge,
-    gelu,
-    gt,
-    le,
-    leaky_relu,
-    log,
-    logical_and,
-    logical_or,
-    lt,
-    maximum,
-    minimum,
-    mul,
-    ne,
-    neg,
-    pow,
-    relu,
-    sigmoid,
-    sin,
-    softplus,
-    sqrt,
-    sub,
-    tanh,
-    where,
-)
+from .elementwise import *  # noqa: F403
 from .fused import (
     gru_layer,
     gru_layer_reference,
@@ -64,29 +33,10 @@ from .fused import (
     scaled_softmax,
     scaled_softmax_reference,
 )
-from .matmul import linear, matmul
-from .movement import (
-    broadcast_to,
-    cat,
-    chunk,
-    expand,
-    flatten,
-    gather,
-    getitem,
-    masked_fill,
-    pad,
-    permute,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    transpose,
-    tril,
-    triu,
-    unbind,
-    unsqueeze,
-)
-from .reduce import amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min, softmax, std, sum, var
+from .matmul import *  # noqa: F403
+from .matmul import linear
+from .movement import *  # noqa: F403
+from .reduce import *  # noqa: F403
 from .window import (
     adaptive_avg_pool2d,
     avg_pool2d,
@@ -99,16 +49,11 @@ from .window import (
     unfold,
 )
 
-__all__ = [
-    "PRIMITIVES", "primitive",
-    "add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid",
-    "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where", "astype",
-    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or",
-    "sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "argmax", "argmin",
-    "softmax", "log_softmax",
-    "reshape", "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze", "flatten", "getitem",
-    "cat", "stack", "split", "chunk", "unbind", "pad", "masked_fill", "tril", "triu", "gather",
-    "matmul", "linear",
+FAMILIES = (elementwise, reduce, movement, _matmul_family)  # each lists its EXPORTS (torch.<name>) and METHODS (Tensor.<name>)
+EXPORTS = [name for family in FAMILIES for name in family.EXPORTS]
+
+__all__ = EXPORTS + [
+    "PRIMITIVES", "primitive", "astype", "linear",
     "conv2d", "conv1d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
     "conv2d_reference", "max_pool2d_reference",
     "scaled_softmax", "scaled_softmax_reference", "rnn_tanh_step", "rnn_relu_step", "lstm_step", "gru_step",
@@ -117,31 +62,11 @@ __all__ = [
 
 
 # ----------------------------------------------------------------------------- Tensor integration
-def _reflected(fn):
-    return lambda self, other: fn(other, self)
+for _family in FAMILIES:
+    for _name, _fn in _family.METHODS.items():
+        setattr(Tensor, _name, _fn)
 
-
-for _name, _fn in {
-    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "exp": exp, "log": log,
-    "sqrt": sqrt, "abs": abs, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
-    "leaky_relu": leaky_relu, "gelu": gelu, "softplus": softplus, "erf": erf, "maximum": maximum,
-    "minimum": minimum, "clamp": clamp, "clip": clamp, "astype": astype, "sum": sum, "mean": mean,
-    "amax": amax, "amin": amin, "max": max, "min": min, "var": var, "std": std, "logsumexp": logsumexp,
-    "argmax": argmax, "argmin": argmin, "softmax": softmax, "log_softmax": log_softmax, "reshape": reshape,
-    "view": reshape, "permute": permute, "broadcast_to": broadcast_to, "expand": expand, "transpose": transpose,
-    "squeeze": squeeze, "unsqueeze": unsqueeze, "flatten": flatten, "matmul": matmul, "gather": gather,
-    "split": split, "chunk": chunk, "unbind": unbind, "masked_fill": masked_fill, "tril": tril, "triu": triu,
-    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
-    "__add__": add, "__sub__": sub, "__mul__": mul, "__truediv__": div, "__pow__": pow,
-    "__matmul__": matmul, "__neg__": neg, "__getitem__": getitem, "__abs__": abs,
-    "__radd__": _reflected(add), "__rsub__": _reflected(sub), "__rmul__": _reflected(mul),
-    "__rtruediv__": _reflected(div), "__rpow__": _reflected(pow), "__rmatmul__": _reflected(matmul),
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
-    "__and__": logical_and, "__or__": logical_or,
-}.items():
-    setattr(Tensor, _name, _fn)
-
-Tensor.__invert__ = lambda self: _wrap(np.logical_not(self.data))
+Tensor.__invert__ = lambda self: _wrap(np.logical_not(self._data))
 Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
 Tensor.mT = property(lambda self: self.transpose(-2, -1))
 Tensor.float = lambda self: self.astype(np.float32)

@@ -23,13 +23,30 @@ def primitive(fn):
     return fn
 
 
+def _np_dtype(dtype):
+    """Any dtype argument (a tinygrad_edu dtype such as ``tinygrad_edu.float32``, a NumPy dtype or type,
+    or a name) as a NumPy dtype; None stays None."""
+    return None if dtype is None else np.dtype(getattr(dtype, "numpy_dtype", dtype))
+
+
+def default_float():
+    """The NumPy dtype that Python floats and int-to-float results get (float32 unless changed with
+    ``set_default_dtype``)."""
+    return np.dtype(np.float32)
+
+
+def reflected(fn):
+    """``fn`` with its operands swapped: ``Tensor.__rsub__(self, other)`` is ``sub(other, self)``."""
+    return lambda self, other: fn(other, self)
+
+
 # ------------------------------------------------------------------------------------- operands
 def _tensor(x, like=None):
     """``x`` as a Tensor; a Python number takes the dtype of a floating ``like`` (so 2.0 * float64 stays float64)."""
     if isinstance(x, Tensor):
         return x
-    if type(x) in (float, int) and like is not None and like.data.dtype.kind == "f":
-        return _wrap(np.array(x, dtype=like.data.dtype))
+    if type(x) in (float, int) and like is not None and like._data.dtype.kind == "f":
+        return _wrap(np.array(x, dtype=like._data.dtype))
     return _wrap(x) if isinstance(x, np.ndarray) else Tensor(x)
 
 
@@ -62,7 +79,7 @@ def _broadcasting(name, fn, a, b, core=0):
     they do not broadcast (only the leading, batch dimensions broadcast when the last ``core`` ones are
     the operands' own, as matmul's matrices), and NumPy's reason otherwise (an int to a negative power)."""
     try:
-        return fn(a.data, b.data)
+        return fn(a._data, b._data)
     except ValueError as e:
         batch_a, batch_b = a.shape[:a.ndim - core], b.shape[:b.ndim - core]
         try:
@@ -80,7 +97,7 @@ def _broadcasting(name, fn, a, b, core=0):
 def _same_dtype(name, x, weight, bias=None):
     """A layer's input, weight and bias must share a dtype, as in PyTorch: NumPy would quietly promote
     a float64 input through float32 weights and return float64."""
-    if x.data.dtype != weight.data.dtype or (bias is not None and bias.data.dtype != weight.data.dtype):
+    if x._data.dtype != weight._data.dtype or (bias is not None and bias._data.dtype != weight._data.dtype):
         got = f"input {x.dtype}, weight {weight.dtype}" + ("" if bias is None else f", bias {bias.dtype}")
         raise RuntimeError(f"{name}: expected the input, weight and bias to have the same dtype, got {got}; "
                            f"convert the input (input.to({weight.dtype})) or the model (model.to({x.dtype}))")

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..kernels import activations
 from ..tensor import Tensor, _wrap, make_op
-from .base import _broadcasting, _pair, primitive
+from .base import reflected, _broadcasting, _pair, primitive
 
 
 # ---------------------------------------------------------------------------- binary primitives
@@ -74,7 +74,7 @@ def _extremum(name, np_fn, wins, a, b):
 
     def backward(g, out):
         a, b = out.parents
-        share = _wrap((wins(a.data, b.data) + 0.5 * (a.data == b.data)).astype(out.dtype))
+        share = _wrap((wins(a._data, b._data) + 0.5 * (a._data == b._data)).astype(out.dtype))
         return g * share, g * (1 - share)
 
     return make_op(name, _broadcasting(name, np_fn, a, b), (a, b), backward)
@@ -95,12 +95,12 @@ def minimum(a, b):
 @primitive
 def where(condition, a, b):
     """``a`` where ``condition`` is true, else ``b``.   d/da = [condition],  d/db = [not condition]."""
-    cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
+    cond = condition._data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     a, b = _pair(a, b, "where")
     try:
-        data = np.where(cond, a.data, b.data)
+        data = np.where(cond, a._data, b._data)
     except ValueError:
         raise RuntimeError(f"where: condition {cond.shape}, a {a.shape} and b {b.shape} "
                            "are not broadcastable") from None
@@ -113,49 +113,49 @@ def where(condition, a, b):
 @primitive
 def neg(x):
     """-x.   d/dx = -1."""
-    return make_op("neg", np.negative(x.data), (x,), lambda g, out: (-g,))
+    return make_op("neg", np.negative(x._data), (x,), lambda g, out: (-g,))
 
 
 @primitive
 def exp(x):
     """e^x.   d/dx = e^x = out."""
-    return make_op("exp", np.exp(x.data), (x,), lambda g, out: (g * out,))
+    return make_op("exp", np.exp(x._data), (x,), lambda g, out: (g * out,))
 
 
 @primitive
 def log(x):
     """Natural log.   d/dx = 1/x."""
-    return make_op("log", np.log(x.data), (x,), lambda g, out: (g / out.parents[0],))
+    return make_op("log", np.log(x._data), (x,), lambda g, out: (g / out.parents[0],))
 
 
 @primitive
 def sqrt(x):
     """sqrt(x).   d/dx = 1 / (2 sqrt(x)) = 1 / (2 out)."""
-    return make_op("sqrt", np.sqrt(x.data), (x,), lambda g, out: (g / (2 * out),))
+    return make_op("sqrt", np.sqrt(x._data), (x,), lambda g, out: (g / (2 * out),))
 
 
 @primitive
 def abs(x):
     """|x|.   d/dx = sign(x) (0 at 0, as in PyTorch)."""
-    return make_op("abs", np.abs(x.data), (x,), lambda g, out: (g * _wrap(np.sign(out.parents[0].data)),))
+    return make_op("abs", np.abs(x._data), (x,), lambda g, out: (g * _wrap(np.sign(out.parents[0]._data)),))
 
 
 @primitive
 def sin(x):
     """sin(x).   d/dx = cos(x)."""
-    return make_op("sin", np.sin(x.data), (x,), lambda g, out: (g * out.parents[0].cos(),))
+    return make_op("sin", np.sin(x._data), (x,), lambda g, out: (g * out.parents[0].cos(),))
 
 
 @primitive
 def cos(x):
     """cos(x).   d/dx = -sin(x)."""
-    return make_op("cos", np.cos(x.data), (x,), lambda g, out: (-g * out.parents[0].sin(),))
+    return make_op("cos", np.cos(x._data), (x,), lambda g, out: (-g * out.parents[0].sin(),))
 
 
 @primitive
 def tanh(x):
     """tanh(x).   d/dx = 1 - tanh(x)^2 = 1 - out^2."""
-    return make_op("tanh", np.tanh(x.data), (x,), lambda g, out: (tanh_backward(g, out),))
+    return make_op("tanh", np.tanh(x._data), (x,), lambda g, out: (tanh_backward(g, out),))
 
 
 @primitive
@@ -163,7 +163,7 @@ def sigmoid(x):
     """sigma(x) = 1 / (1 + e^-x), computed so that it never overflows and tiny results (sigma(-100) =
     3.8e-44 in float32) do not round to 0 (``kernels/activations.py``).
     d/dx = sigma(x) (1 - sigma(x)) = out (1 - out)."""
-    return make_op("sigmoid", activations.sigmoid(x.data), (x,), lambda g, out: (sigmoid_backward(g, out),))
+    return make_op("sigmoid", activations.sigmoid(x._data), (x,), lambda g, out: (sigmoid_backward(g, out),))
 
 
 @primitive
@@ -175,7 +175,7 @@ def tanh_backward(g, y):
         g, y = out.parents
         return (h * (1 - y * y) if g.requires_grad else None, -2 * h * g * y if y.requires_grad else None)
 
-    return make_op("tanh_backward", g.data * (1 - y.data * y.data), (g, y), backward)
+    return make_op("tanh_backward", g._data * (1 - y._data * y._data), (g, y), backward)
 
 
 @primitive
@@ -186,22 +186,22 @@ def sigmoid_backward(g, y):
         g, y = out.parents
         return (h * y * (1 - y) if g.requires_grad else None, h * g * (1 - 2 * y) if y.requires_grad else None)
 
-    return make_op("sigmoid_backward", g.data * y.data * (1 - y.data), (g, y), backward)
+    return make_op("sigmoid_backward", g._data * y._data * (1 - y._data), (g, y), backward)
 
 
 @primitive
 def relu(x):
     """max(x, 0).   d/dx = 1 where x > 0, else 0."""
-    return make_op("relu", np.maximum(x.data, 0), (x,), lambda g, out: (g * _wrap(out.parents[0].data > 0),))
+    return make_op("relu", np.maximum(x._data, 0), (x,), lambda g, out: (g * _wrap(out.parents[0]._data > 0),))
 
 
 @primitive
 def softplus(x, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch's defaults).
     d/dx = sigma(beta x) (1 where beta x > threshold)."""
-    bx = beta * x.data
+    bx = beta * x._data
     linear = bx > threshold
-    data = np.where(linear, x.data, np.logaddexp(0, bx) / beta)
+    data = np.where(linear, x._data, np.logaddexp(0, bx) / beta)
     return make_op("softplus", data, (x,),
                    lambda g, out: (g * where(linear, 1.0, (beta * x).sigmoid()),))
 
@@ -242,7 +242,7 @@ def _erf(x):
 @primitive
 def erf(x):
     """Error function erf(x) = 2/sqrt(pi) * integral_0^x e^(-t^2) dt.   d/dx = 2/sqrt(pi) e^(-x^2)."""
-    return make_op("erf", _erf(x.data), (x,), lambda g, out: (g * (2 / math.sqrt(math.pi)) * (-x * x).exp(),))
+    return make_op("erf", _erf(x._data), (x,), lambda g, out: (g * (2 / math.sqrt(math.pi)) * (-x * x).exp(),))
 
 
 @primitive
@@ -250,23 +250,23 @@ def clamp(x, min=None, max=None):
     """Limit x to [min, max] (either may be None).   d/dx = 1 inside the closed interval, else 0."""
     if min is None and max is None:
         raise ValueError("clamp: give at least one of min and max")
-    data = np.clip(x.data, min, max)
-    return make_op("clamp", data, (x,), lambda g, out: (g * _wrap(data == x.data),))
+    data = np.clip(x._data, min, max)
+    return make_op("clamp", data, (x,), lambda g, out: (g * _wrap(data == x._data),))
 
 
 @primitive
 def astype(x, dtype):
     """Convert to another dtype.   d/dx = 1, with the gradient converted back to x's dtype."""
     dtype = np.dtype(dtype)
-    if dtype == x.data.dtype:
+    if dtype == x._data.dtype:
         return x
-    return make_op("astype", x.data.astype(dtype), (x,), lambda g, out: (g.astype(x.data.dtype),))
+    return make_op("astype", x._data.astype(dtype), (x,), lambda g, out: (g.astype(x._data.dtype),))
 
 
 # ----------------------------------------------------------------------------------- composites
 def leaky_relu(x, negative_slope=0.01):
     """x where x > 0, else negative_slope * x."""
-    return where(x.data > 0, x, x * negative_slope)
+    return where(x._data > 0, x, x * negative_slope)
 
 
 def gelu(x, approximate="none"):
@@ -290,3 +290,20 @@ def _compare(fn):
 
 eq, ne, lt, le, gt, ge = map(_compare, (np.equal, np.not_equal, np.less, np.less_equal, np.greater, np.greater_equal))
 logical_and, logical_or = _compare(np.logical_and), _compare(np.logical_or)
+
+
+# ------------------------------------------------------------------ the public names of this family
+__all__ = ["abs", "add", "astype", "clamp", "cos", "div", "eq", "erf", "exp", "ge", "gelu", "gt", "le", "leaky_relu", "log", "logical_and", "logical_or", "lt", "maximum", "minimum", "mul", "ne", "neg", "pow", "relu", "sigmoid", "sin", "softplus", "sqrt", "sub", "tanh", "where"]  # what `from .elementwise import *` brings into ops
+EXPORTS = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "sqrt", "abs", "sin", "cos", "tanh", "sigmoid", "relu", "leaky_relu", "gelu", "softplus", "erf", "maximum", "minimum", "clamp", "where"]  # tinygrad_edu.<name>, as torch.<name>
+METHODS = {  # Tensor.<name>
+    "add": add, "sub": sub, "mul": mul, "div": div, "pow": pow, "neg": neg, "exp": exp, "log": log,
+    "sqrt": sqrt, "abs": abs, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "relu": relu,
+    "leaky_relu": leaky_relu, "gelu": gelu, "softplus": softplus, "erf": erf, "maximum": maximum,
+    "minimum": minimum, "clamp": clamp, "clip": clamp, "astype": astype,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge,
+    "__add__": add, "__sub__": sub, "__mul__": mul, "__truediv__": div, "__pow__": pow, "__neg__": neg, "__abs__": abs,
+    "__radd__": reflected(add), "__rsub__": reflected(sub), "__rmul__": reflected(mul),
+    "__rtruediv__": reflected(div), "__rpow__": reflected(pow),
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__and__": logical_and, "__or__": logical_or,
+}

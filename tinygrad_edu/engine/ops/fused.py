@@ -29,7 +29,7 @@ def scaled_softmax(scores, scale, mask):
     (query, key) pair, and one pass replaces six ops (mul, add, then softmax's sub, exp, sum, div).
     ``mask`` is a constant float array; a row that is -inf everywhere gets weights 0 (and so gradient 0)
     instead of the reference's NaN."""
-    z = scores.data * scale
+    z = scores._data * scale
     dead = None
     if mask is not None:
         dead = np.isneginf(mask).all(axis=-1, keepdims=True)
@@ -117,12 +117,12 @@ def lstm_layer(xw, h0, c0, w_hh, reverse):
         da = [dc g i (1 - i), dc c_prev f (1 - f), dc i (1 - g^2), dh tanh(c_t) o (1 - o)]   (pre-activations);
         dh_prev = (gradient of the output h_prev) + da W_hh,   dW_hh = sum_t da^T h_prev,   dxw = da.
     First-order only."""
-    w = np.ascontiguousarray(_gate_blocks(w_hh.data.T, _OIFG).T)  # the rows' gate blocks reordered
-    out, saved = recurrent.lstm_forward(_gate_blocks(xw.data, _OIFG), h0.data, c0.data, w, reverse)
+    w = np.ascontiguousarray(_gate_blocks(w_hh._data.T, _OIFG).T)  # the rows' gate blocks reordered
+    out, saved = recurrent.lstm_forward(_gate_blocks(xw._data, _OIFG), h0._data, c0._data, w, reverse)
 
     def backward(grad, _):
         _first_order_only("lstm_layer")
-        da, dh0, dc0, dw = recurrent.lstm_backward(grad.data, out, saved, h0.data, c0.data, w, reverse)
+        da, dh0, dc0, dw = recurrent.lstm_backward(grad._data, out, saved, h0._data, c0._data, w, reverse)
         dw = np.ascontiguousarray(_gate_blocks(dw.T, _IFGO).T)
         return _wrap(_gate_blocks(da, _IFGO)), _wrap(dh0), _wrap(dc0), _wrap(dw)
 
@@ -149,12 +149,12 @@ def gru_layer(xw, h0, w_hh, b_hh, reverse):
         dh_prev = (gradient of the output h_prev) + dh z + dhw W_hh,  dW_hh = sum_t dhw^T h_prev,
         db_hh = sum_t dhw.
     First-order only."""
-    b = None if b_hh is None else b_hh.data
-    hs, saved = recurrent.gru_forward(xw.data, h0.data, w_hh.data, b, reverse)
+    b = None if b_hh is None else b_hh._data
+    hs, saved = recurrent.gru_forward(xw._data, h0._data, w_hh._data, b, reverse)
 
     def backward(grad, _):
         _first_order_only("gru_layer")
-        dxw, dh0, dw, db = recurrent.gru_backward(grad.data, hs, saved, xw.data, h0.data, w_hh.data, reverse)
+        dxw, dh0, dw, db = recurrent.gru_backward(grad._data, hs, saved, xw._data, h0._data, w_hh._data, reverse)
         return (_wrap(dxw), _wrap(dh0), _wrap(dw)) + ((_wrap(db),) if b_hh is not None else ())
 
     return make_op("gru_layer", hs, (xw, h0, w_hh) + ((b_hh,) if b_hh is not None else ()), backward)

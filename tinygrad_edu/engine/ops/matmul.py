@@ -4,7 +4,7 @@
 import numpy as np
 
 from ..tensor import make_op
-from .base import _broadcasting, _pair, _same_dtype, primitive
+from .base import reflected, _broadcasting, _pair, _same_dtype, primitive
 
 
 @primitive
@@ -26,7 +26,7 @@ def matmul(a, b):
 
     def backward(g, out):
         a, b = out.parents
-        transposed = b.ndim == 2 and b.data.flags.f_contiguous and not b.data.flags.c_contiguous
+        transposed = b.ndim == 2 and b._data.flags.f_contiguous and not b._data.flags.c_contiguous
         gb = None if not b.requires_grad else (g.mT @ a).mT if transposed else a.mT @ g
         return (g @ b.mT if a.requires_grad else None), gb
 
@@ -47,9 +47,9 @@ def linear(x, weight, bias=None):
         raise RuntimeError(f"linear: bias of shape {bias.shape} does not fit a weight of shape {weight.shape}")
     _same_dtype("linear", x, weight, bias)
     # leading dimensions flattened into rows: NumPy runs a 3-D @ 2-D product as a loop of small ones
-    data = (x.data.reshape(-1, x.shape[-1]) @ weight.data.T).reshape(*x.shape[:-1], weight.shape[0])
+    data = (x._data.reshape(-1, x.shape[-1]) @ weight._data.T).reshape(*x.shape[:-1], weight.shape[0])
     if bias is not None:
-        data += bias.data  # in place: the product is a fresh array
+        data += bias._data  # in place: the product is a fresh array
 
     def backward(g, out):
         x, weight, *bias = out.parents
@@ -59,3 +59,11 @@ def linear(x, weight, bias=None):
                 g2.sum(0) if bias and bias[0].requires_grad else None)
 
     return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward)
+
+
+# ------------------------------------------------------------------ the public names of this family
+__all__ = ["matmul"]  # what `from .matmul import *` brings into ops
+EXPORTS = ["matmul"]  # tinygrad_edu.<name>, as torch.<name>
+METHODS = {  # Tensor.<name>
+    "matmul": matmul, "__matmul__": matmul, "__rmatmul__": reflected(matmul),
+}

@@ -20,7 +20,7 @@ def reshape(x, *shape):
     """Same elements, new shape (one entry may be -1).   Backward: reshape the gradient back."""
     shape = _shape_arg(shape)
     try:
-        data = x.data.reshape(shape)
+        data = x._data.reshape(shape)
     except ValueError:
         raise RuntimeError(f"reshape: shape {tuple(shape)} is invalid for a tensor of shape {x.shape} "
                            f"({x.numel()} elements)") from None
@@ -34,7 +34,7 @@ def permute(x, *dims):
     if len(dims) != x.ndim or sorted(d % builtins.max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise RuntimeError(f"permute: {dims} is not a permutation of the {x.ndim} dimensions of shape {x.shape}")
     inverse = tuple(np.argsort([d % x.ndim for d in dims]))
-    return make_op("permute", x.data.transpose(dims), (x,), lambda g, out: (g.permute(inverse),))
+    return make_op("permute", x._data.transpose(dims), (x,), lambda g, out: (g.permute(inverse),))
 
 
 @primitive
@@ -43,7 +43,7 @@ def broadcast_to(x, *shape):
     Backward: the engine sums the gradient over the repeated dimensions."""
     shape = _shape_arg(shape)
     try:
-        data = np.broadcast_to(x.data, shape)
+        data = np.broadcast_to(x._data, shape)
     except ValueError:
         raise RuntimeError(f"broadcast_to: cannot broadcast shape {x.shape} to {tuple(shape)}") from None
     return make_op("broadcast_to", data, (x,), lambda g, out: (g,))
@@ -54,7 +54,7 @@ def _index(idx):
     if isinstance(idx, tuple):
         return tuple(_index(i) for i in idx)
     if isinstance(idx, Tensor):
-        return idx.data
+        return idx._data
     if isinstance(idx, list):
         return np.asarray(idx)
     return idx
@@ -71,7 +71,7 @@ def getitem(x, idx):
     Backward: scatter-add the gradient into zeros of x's shape; a repeated index adds up."""
     idx = _index(idx)
     try:
-        data = x.data[idx]
+        data = x._data[idx]
     except IndexError as e:
         raise IndexError(f"index into a tensor of shape {x.shape}: {e}") from None
     basic = _is_basic(idx)
@@ -87,11 +87,11 @@ def getitem(x, idx):
 @primitive
 def index_add_zeros(g, idx, shape):
     """Zeros of ``shape`` with ``g`` added at ``idx`` (adjoint of getitem).   Backward: ``g_out[idx]``."""
-    data = np.zeros(shape, dtype=g.data.dtype)
+    data = np.zeros(shape, dtype=g._data.dtype)
     if _is_basic(idx):
-        data[idx] = g.data
+        data[idx] = g._data
     else:
-        np.add.at(data, idx, g.data)
+        np.add.at(data, idx, g._data)
     return make_op("index_add_zeros", data, (g,), lambda g2, out: (getitem(g2, idx),))
 
 
@@ -103,7 +103,7 @@ def cat(tensors, dim=0):
         raise ValueError("cat: expected a non-empty list of tensors")
     d = _dim(dim, tensors[0].ndim, "cat")
     try:
-        data = np.concatenate([t.data for t in tensors], axis=d)
+        data = np.concatenate([t._data for t in tensors], axis=d)
     except ValueError:
         raise RuntimeError(f"cat: shapes {[t.shape for t in tensors]} must match except in dimension {d}") from None
     edges = np.cumsum([0] + [t.shape[d] for t in tensors])
@@ -121,13 +121,13 @@ def _constant_pad(x, widths, value):
     if builtins.min(builtins.min(w) for w in widths) < 0:
         raise ValueError(f"pad: widths must be non-negative, got {widths}")
     inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-    return make_op("constant_pad", np.pad(x.data, widths, constant_values=value), (x,), lambda g, out: (g[inner],))
+    return make_op("constant_pad", np.pad(x._data, widths, constant_values=value), (x,), lambda g, out: (g[inner],))
 
 
 # ----------------------------------------------------------------------------------- composites
 def gather(x, dim, index):
     """out[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (PyTorch's gather), as advanced indexing."""
-    index = index.data if isinstance(index, Tensor) else np.asarray(index)
+    index = index._data if isinstance(index, Tensor) else np.asarray(index)
     d = _dim(dim, x.ndim, "gather")
     if index.ndim != x.ndim:
         raise RuntimeError(f"gather: index has {index.ndim} dimensions but the tensor has {x.ndim}")
@@ -240,3 +240,14 @@ def tril(x, diagonal=0):
 def triu(x, diagonal=0):
     """Keep the upper triangle (j >= i + diagonal) of the last two dimensions; zero the rest."""
     return where(~np.tri(*x.shape[-2:], k=diagonal - 1, dtype=bool), x, 0)
+
+
+# ------------------------------------------------------------------ the public names of this family
+__all__ = ["broadcast_to", "cat", "chunk", "expand", "flatten", "gather", "getitem", "masked_fill", "pad", "permute", "reshape", "split", "squeeze", "stack", "transpose", "tril", "triu", "unbind", "unsqueeze"]  # what `from .movement import *` brings into ops
+EXPORTS = ["reshape", "permute", "transpose", "broadcast_to", "squeeze", "unsqueeze", "flatten", "cat", "stack", "split", "chunk", "unbind", "pad", "masked_fill", "tril", "triu", "gather"]  # tinygrad_edu.<name>, as torch.<name>
+METHODS = {  # Tensor.<name>
+    "reshape": reshape, "view": reshape, "permute": permute, "broadcast_to": broadcast_to, "expand": expand,
+    "transpose": transpose, "squeeze": squeeze, "unsqueeze": unsqueeze, "flatten": flatten, "gather": gather,
+    "split": split, "chunk": chunk, "unbind": unbind, "masked_fill": masked_fill, "tril": tril, "triu": triu,
+    "__getitem__": getitem,
+}

@@ -18,7 +18,7 @@ from .movement import gather
 def sum(x, dim=None, keepdim=False):
     """Sum over ``dim`` (int, tuple, or None for all).   d/dx_i = 1: the gradient is broadcast back."""
     dims = _dims(dim, x.ndim, "sum")
-    kept = np.sum(x.data, axis=dims, keepdims=True)
+    kept = np.sum(x._data, axis=dims, keepdims=True)
     return make_op("sum", kept if keepdim else kept.reshape(_without(x.shape, dims)), (x,),
                    lambda g, out: (g.reshape(kept.shape).broadcast_to(x.shape),))
 
@@ -28,10 +28,10 @@ def _extreme(name, np_reduce, x, dim, keepdim):
     dims = _dims(dim, x.ndim, name)
     if x.numel() == 0:
         raise RuntimeError(f"{name}: cannot reduce an empty tensor of shape {x.shape}")
-    kept = np_reduce(x.data, axis=dims, keepdims=True)
+    kept = np_reduce(x._data, axis=dims, keepdims=True)
 
     def backward(g, out):
-        hit = x.data == kept
+        hit = x._data == kept
         share = _wrap((hit / hit.sum(axis=dims, keepdims=True)).astype(x.dtype))
         return (g.reshape(kept.shape) * share,)
 
@@ -75,10 +75,10 @@ def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     input), as in PyTorch: there sqrt's own derivative is 1/0 and var's is 0, which would make NaN."""
     dims = _dims(dim, x.ndim, "std")
     d = x - x.mean(dims, keepdim=True)
-    s = np.max(np.abs(d.data), axis=dims, keepdims=True, initial=0)
+    s = np.max(np.abs(d._data), axis=dims, keepdims=True, initial=0)
     s = _wrap(np.where((s > 0) & np.isfinite(s), s, 1).astype(d.dtype))
     v = (d / s).var(dims, unbiased, keepdim=True, correction=correction)
-    nonzero = v.data != 0  # NaN (one element, correction 1) stays NaN, as in PyTorch
+    nonzero = v._data != 0  # NaN (one element, correction 1) stays NaN, as in PyTorch
     out = where(nonzero, where(nonzero, v, 1.0).sqrt(), 0.0) * s  # the inner where keeps 1/0 out of the gradient
     return out if keepdim else out.reshape(_without(x.shape, dims))
 
@@ -87,7 +87,7 @@ def logsumexp(x, dim=None, keepdim=False):
     """log(sum(e^x)) computed as m + log(sum(e^(x - m))) with m = max(x), so it never overflows.
     m is a constant (detached): the result does not depend on it."""
     dims = _dims(dim, x.ndim, "logsumexp")
-    m = np.max(x.data, axis=dims, keepdims=True)
+    m = np.max(x._data, axis=dims, keepdims=True)
     m = _wrap(np.where(np.isfinite(m), m, 0))
     out = (x - m).exp().sum(dims, keepdim=True).log() + m
     return out if keepdim else out.reshape(_without(x.shape, dims))
@@ -96,7 +96,7 @@ def logsumexp(x, dim=None, keepdim=False):
 def _minus_max(x, dim, name):
     """x - max(x) along ``dim``, the max a constant: softmax and log_softmax do not change, nothing overflows."""
     d = _dim(dim, x.ndim, name)
-    return x - _wrap(np.max(x.data, axis=d, keepdims=True)), d
+    return x - _wrap(np.max(x._data, axis=d, keepdims=True)), d
 
 
 def softmax(x, dim=-1):
@@ -122,7 +122,7 @@ def _extreme_at(name, x, dim, keepdim, np_arg):
     if dim is None:
         return amax(x) if name == "max" else amin(x)
     d = _dim(dim, x.ndim, name)
-    indices = np.expand_dims(np_arg(x.data, axis=d), d)
+    indices = np.expand_dims(np_arg(x._data, axis=d), d)
     values = gather(x, d, indices)
     if not keepdim:
         values, indices = values.squeeze(d), indices.squeeze(d)
@@ -151,5 +151,14 @@ def argmin(x, dim=None, keepdim=False):
 
 def _arg(name, fn, x, dim, keepdim):
     if dim is None:
-        return _wrap(np.array(fn(x.data)))
-    return _wrap(fn(x.data, axis=_dim(dim, x.ndim, name), keepdims=keepdim))
+        return _wrap(np.array(fn(x._data)))
+    return _wrap(fn(x._data, axis=_dim(dim, x.ndim, name), keepdims=keepdim))
+
+
+# ------------------------------------------------------------------ the public names of this family
+__all__ = ["amax", "amin", "argmax", "argmin", "log_softmax", "logsumexp", "max", "mean", "min", "softmax", "std", "sum", "var"]  # what `from .reduce import *` brings into ops
+EXPORTS = ["sum", "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "argmax", "argmin", "softmax", "log_softmax"]  # tinygrad_edu.<name>, as torch.<name>
+METHODS = {  # Tensor.<name>
+    "sum": sum, "mean": mean, "amax": amax, "amin": amin, "max": max, "min": min, "var": var, "std": std,
+    "logsumexp": logsumexp, "argmax": argmax, "argmin": argmin, "softmax": softmax, "log_softmax": log_softmax,
+}

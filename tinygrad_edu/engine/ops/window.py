@@ -75,7 +75,7 @@ def im2col(x, geo, value=0.0):
     def backward(g, out):
         return (col2im(g, x.shape[2:], geo),)
 
-    cols = copy_windows(x.data, geo, value)[..., :grid.out_hw[1]]  # (C, kh, kw, N, H_out, W_out), a view
+    cols = copy_windows(x._data, geo, value)[..., :grid.out_hw[1]]  # (C, kh, kw, N, H_out, W_out), a view
     return make_op("im2col", np.moveaxis(cols, 3, 0), (x,), backward)
 
 
@@ -86,7 +86,7 @@ def col2im(cols, hw, geo):
     def backward(g, out):
         return (im2col(g, geo),)
 
-    data = add_windows(to_grid(cols.data, window_grid(hw, geo).wq), hw, geo)
+    data = add_windows(to_grid(cols._data, window_grid(hw, geo).wq), hw, geo)
     return make_op("col2im", data, (cols,), backward)
 
 
@@ -99,13 +99,13 @@ def _conv2d(x, weight, bias, geo):
     then the grid's columns past W_out dropped and the batch axis moved to the front.
     Backward: dL/dx = conv2d_input_grad(G, W) (the transposed convolution), dL/dW = conv2d_weight_grad(x, G),
     dL/db = G summed over batch and positions."""
-    cols = copy_windows(x.data, geo)  # (C, kh, kw, N, H_out, Wq)
+    cols = copy_windows(x._data, geo)  # (C, kh, kw, N, H_out, Wq)
     (_, wo), (o, n, ho, wq) = window_grid(x.shape[2:], geo).out_hw, (weight.shape[0], x.shape[0], *cols.shape[-2:])
-    y = np.matmul(weight.data.reshape(geo.groups, o // geo.groups, -1), cols.reshape(geo.groups, -1, n * ho * wq))
-    data = from_grid(y.reshape(o, n, ho, wq), wo, 0 if bias is None else bias.data[:, None, None])
+    y = np.matmul(weight._data.reshape(geo.groups, o // geo.groups, -1), cols.reshape(geo.groups, -1, n * ho * wq))
+    data = from_grid(y.reshape(o, n, ho, wq), wo, 0 if bias is None else bias._data[:, None, None])
 
     def backward(g, out):
-        g_grid = to_grid(g.data, wq)  # (O, N, H_out, Wq), shared by both products
+        g_grid = to_grid(g._data, wq)  # (O, N, H_out, Wq), shared by both products
         return (conv2d_input_grad(g, weight, x.shape, geo, g_grid) if x.requires_grad else None,
                 conv2d_weight_grad(x, g, geo, cols, g_grid) if weight.requires_grad else None,
                 g.sum((0, 2, 3)) if bias is not None and bias.requires_grad else None)
@@ -122,8 +122,8 @@ def conv2d_input_grad(g, weight, x_shape, geo, g_grid=None):
     Backward (upstream H, shaped like x): d/dG = conv(H, W), d/dW = conv2d_weight_grad(H, G)."""
     c, o, (kh, kw) = x_shape[1], weight.shape[0], geo.kernel
     if g_grid is None:
-        g_grid = to_grid(g.data, window_grid(x_shape[2:], geo).wq)  # (O, N, H_out, Wq)
-    w_t = weight.data.reshape(geo.groups, o // geo.groups, -1).swapaxes(1, 2)  # (G, C/G*kh*kw, O/G)
+        g_grid = to_grid(g._data, window_grid(x_shape[2:], geo).wq)  # (O, N, H_out, Wq)
+    w_t = weight._data.reshape(geo.groups, o // geo.groups, -1).swapaxes(1, 2)  # (G, C/G*kh*kw, O/G)
     dcols = np.matmul(w_t, g_grid.reshape(geo.groups, o // geo.groups, -1))
     data = add_windows(dcols.reshape(c, kh, kw, *g_grid.shape[1:]), x_shape[2:], geo)
 
@@ -142,9 +142,9 @@ def conv2d_weight_grad(x, g, geo, cols=None, g_grid=None):
     matrices. ``cols``, ``g_grid``: the windows of x and G on the grid, if the caller has them.
     Backward (upstream H, shaped like W): d/dx = conv2d_input_grad(G, H), d/dG = conv(x, H)."""
     if cols is None:
-        cols = copy_windows(x.data, geo)
+        cols = copy_windows(x._data, geo)
     if g_grid is None:
-        g_grid = to_grid(g.data, cols.shape[-1])
+        g_grid = to_grid(g._data, cols.shape[-1])
     o, groups = g.shape[1], geo.groups
     g_grid = g_grid.reshape(groups, o // groups, -1)
     dw = np.matmul(cols.reshape(groups, -1, g_grid.shape[-1]), g_grid.swapaxes(1, 2)).swapaxes(1, 2)
@@ -309,16 +309,16 @@ def window_max(windows):
     (PyTorch's choice when values tie, e.g. the zeros after a ReLU), see :func:`spread`.
 
     Returns the op and the mask (laid out (kh, kw, N, C, H_out, W_out), see ``kernels/pooling.py``)."""
-    peak, mask = pooling.first_max(windows.data)
-    return make_op("window_max", peak, (windows,), lambda g, out: (spread(g, mask, windows.data),)), mask
+    peak, mask = pooling.first_max(windows._data)
+    return make_op("window_max", peak, (windows,), lambda g, out: (spread(g, mask, windows._data),)), mask
 
 
 @primitive
 def window_sum(windows):
     """Sum over the kernel axes of (N, C, H_out, W_out, kh, kw) windows -> (N, C, H_out, W_out).
     Derivative: dL/dwindows = G at every kernel offset, :func:`spread` without a mask."""
-    return make_op("window_sum", pooling.sum_offsets(windows.data), (windows,),
-                   lambda g, out: (spread(g, None, windows.data),))
+    return make_op("window_sum", pooling.sum_offsets(windows._data), (windows,),
+                   lambda g, out: (spread(g, None, windows._data),))
 
 
 @primitive
@@ -330,7 +330,7 @@ def spread(g, mask, like):
     def backward(h, out):
         return (window_sum(h if mask is None else h * _wrap(np.moveaxis(mask, (0, 1), (4, 5)))),)
 
-    return make_op("spread", pooling.spread_offsets(g.data, mask, like), (g,), backward)
+    return make_op("spread", pooling.spread_offsets(g._data, mask, like), (g,), backward)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):

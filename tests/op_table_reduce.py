@@ -1,0 +1,3 @@
+"""Op-table entries for the reduce ops added with PyTorch's vocabulary (registered into op_table.CASES)."""
+
+from op_table import COVERED_OPS, case  # noqa: F401
