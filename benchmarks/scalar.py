@@ -54,7 +54,7 @@ ALPHA = 1e-4  # micrograd's L2 weight
 
 
 def moons(n):
-    X, y = tg.numpy().make_moons(n, noise=0.1, seed=0)
+    X, y = tg.data.make_moons(n, noise=0.1, seed=0)
     return X.astype(np.float64).tolist(), (y * 2 - 1).tolist()  # Python floats and ints, as micrograd takes
 
 

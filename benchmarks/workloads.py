@@ -143,14 +143,14 @@ def _moons_epoch(lib, tensor, loader):
 
 
 def moons_ours():
-    X, y = tg.numpy().make_moons(MOONS, noise=0.1, seed=0)
-    return _moons_epoch(tg, tg.Tensor, tg.numpy().DataLoader(tg.numpy().TensorDataset(X, y), batch_size=32, shuffle=True))
+    X, y = tg.data.make_moons(MOONS, noise=0.1, seed=0)
+    return _moons_epoch(tg, tg.Tensor, tg.data.DataLoader(tg.data.TensorDataset(X, y), batch_size=32, shuffle=True))
 
 
 def moons_torch():
     import torch
 
-    X, y = tg.numpy().make_moons(MOONS, noise=0.1, seed=0)
+    X, y = tg.data.make_moons(MOONS, noise=0.1, seed=0)
     dataset = torch.utils.numpy().TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
     return _moons_epoch(torch, torch.from_numpy, torch.utils.numpy().DataLoader(dataset, batch_size=32, shuffle=True))
 

@@ -203,7 +203,7 @@ def test_backward_create_graph_gives_differentiable_grad():
     (x ** 3).sum().backward(create_graph=True)
     assert x.grad.requires_grad
     (g2,) = tg.grad(x.grad.sum(), x)
-    np.testing.assert_allclose(g2.data, 6 * x.numpy())
+    np.testing.assert_allclose(g2.numpy(), 6 * x.numpy())
 
 
 def test_hessian_vector_product_of_quadratic_form():

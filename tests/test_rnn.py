@@ -283,8 +283,8 @@ def test_dropout_between_layers_only_in_training():
     layer = GRU(IN, 4, num_layers=2, dropout=1.0)  # p = 1 zeroes the second layer's whole input
     x1, x2 = (Tensor(rng.standard_normal((T, B, IN)).astype(np.float32)) for _ in range(2))
     out1, out2 = layer(x1)[0], layer(x2)[0]
-    np.testing.assert_array_equal(out1.data, out2.data)  # the input cannot reach the output
-    assert np.abs(out1.data).sum() > 0  # the last layer's output itself is not dropped
+    np.testing.assert_array_equal(out1.numpy(), out2.numpy())  # the input cannot reach the output
+    assert np.abs(out1.numpy()).sum() > 0  # the last layer's output itself is not dropped
     layer.eval()
     assert not np.allclose(layer(x1)[0].numpy(), layer(x2)[0].numpy())
     plain = GRU(IN, 4, num_layers=2)

@@ -124,7 +124,7 @@ def test_repr():
     assert repr(Tensor([1.0, 2.0])) == "tensor([1., 2.])"
     assert repr(Tensor([1.0], requires_grad=True)) == "tensor([1.], requires_grad=True)"
     assert repr(Tensor(np.array([0.5])) * Tensor(np.array([2.0]), requires_grad=True)) == \
-        "tensor([1.], dtype=float64, grad_fn=<mul>)"
+        "tensor([1.], dtype=tinygrad_edu.float64, grad_fn=<MulBackward0>)"
 
 
 def test_comparisons_return_boolean_tensors_without_gradient():
@@ -276,7 +276,7 @@ def test_other_clear_errors():
         x.split([1, 1], dim=1)
     with pytest.raises(ValueError, match="pad: unknown mode 'mirror'"):
         tg.pad(x, (1, 1), mode="mirror")
-    with pytest.raises(ValueError, match="clamp: give at least one"):
+    with pytest.raises(RuntimeError, match="clamp: at least one of 'min' or 'max'"):
         x.clamp()
 
 

@@ -88,14 +88,13 @@ def test_show_values_auto_hides_big_tensors():
 
 def test_leaf_kinds_and_colours():
     x = Tensor(np.ones((2, 3), dtype=np.float32))  # float array: an input
-    idx = Tensor(np.array([0, 1]))  # integer: a constant
     w = Tensor(np.ones((3, 2), dtype=np.float32), requires_grad=True)
-    y = (x @ w) * idx
+    y = (x @ w) * 2.0  # the number becomes a 0-d constant
     src = draw_graph(y, legend=False).source
     assert re.search(r'\{ input \| 2×3 float32 \}" fillcolor="#d9ead3"', src)
-    assert re.search(r'\{ constant \| 2 int64 \| data \[0, 1\] \}" fillcolor="#eeeeee"', src)
+    assert re.search(r'\{ constant \| scalar float32 \| data 2.0000 \}" fillcolor="#eeeeee"', src)
     assert re.search(r'\{ input \| 3×2 float32 \}" fillcolor="#d9ead3"', src)  # w: unnamed, requires grad
-    assert re.search(r'\{ mul \| 2×2 float64 \| data \[0, 3, 0, 3\] \}" fillcolor="#f4cccc"', src)
+    assert re.search(r'\{ mul \| 2×2 float32 \| data \[6, 6, 6, 6\] \}" fillcolor="#f4cccc"', src)
     named = draw_graph(y, {"w": w}, legend=False).source
     assert re.search(r'\{ w \| 3×2 float32 \}" fillcolor="#cfe2f3"', named)
 

@@ -1,6 +1,6 @@
 """Data: toy 2-D datasets, the 8x8 digits and MNIST (IDX files), a train/test split, TensorDataset and DataLoader.
 
->>> from tinygrad_edu.numpy() import DataLoader, TensorDataset, make_moons
+>>> from tinygrad_edu.data import DataLoader, TensorDataset, make_moons
 >>> X, y = make_moons(200, noise=0.1, seed=0)
 >>> next(iter(DataLoader(TensorDataset(X, y), batch_size=16)))[0].shape
 (16, 2)

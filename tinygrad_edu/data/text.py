@@ -9,7 +9,7 @@ those integer windows:
   with every CPython (the documentation behind ``help("assert")``), so examples run offline;
 * :class:`CharDataset` encodes a corpus, holds out its tail for validation and serves batches of
   windows: random windows for training (:meth:`CharDataset.sample_batch`), or a :class:`TextWindows`
-  dataset of non-overlapping windows for :class:`~tinygrad_edu.numpy().DataLoader`.
+  dataset of non-overlapping windows for :class:`~tinygrad_edu.data.DataLoader`.
 
 >>> ds = CharDataset("hello world, hello text", seq_len=4, val_fraction=0.25)
 >>> x, y = ds.windows("train")[0]
@@ -210,7 +210,7 @@ class TextWindows(TensorDataset):
     ``x = ids[i·T : (i+1)·T]`` and ``y = ids[i·T + 1 : (i+1)·T + 1]`` (the next characters), ``T = seq_len``.
 
     ``len = (len(ids) - 1) // T`` windows (a tail too short for a full window is left out). A
-    :class:`~tinygrad_edu.numpy().TensorDataset`, so a :class:`~tinygrad_edu.numpy().DataLoader` batches it
+    :class:`~tinygrad_edu.data.TensorDataset`, so a :class:`~tinygrad_edu.data.DataLoader` batches it
     with one fancy index: ``x`` and ``y`` batches of shape ``(B, T)``.
 
     >>> x, y = TextWindows(np.arange(7), seq_len=3)[1]

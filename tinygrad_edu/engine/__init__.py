@@ -1,9 +1,29 @@
 """The autograd engine: Tensor, its operations, reverse-mode differentiation and gradient checking."""
 
-import numpy as np
-
 from . import ops  # noqa: F401  (attaches the operations to Tensor)
+from .device import device
+from .dtype import (
+    bool_,
+    complex64,
+    complex128,
+    dtype,
+    finfo,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    iinfo,
+    int8,
+    int16,
+    int32,
+    int64,
+    promote_types,
+    result_type,
+    set_default_dtype,
+    uint8,
+)
 from .factory import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
+from .printing import get_printoptions, set_printoptions
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .memory import collector_paused, keep_freed_memory
 from .ops import *  # noqa: F403  (every family's EXPORTS)
@@ -11,11 +31,14 @@ from .ops import EXPORTS as _op_exports
 from .random import manual_seed
 from .tensor import Tensor, constant, enable_grad, grad, is_grad_enabled, make_op, no_grad, scope
 
-float32, float64, int64, bool_ = np.float32, np.float64, np.int64, np.bool_
+half, double, short, long, cfloat, cdouble = float16, float64, int16, int64, complex64, complex128  # PyTorch's aliases
+
 
 __all__ = [
     "Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
     "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "collector_paused",
-    "float32", "float64", "int64", "bool_",
+    "set_printoptions", "get_printoptions", "device", "dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo",
+    "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "complex64", "complex128",
+    "half", "double", "short", "long", "cfloat", "cdouble",
     "zeros", "ones", "full", "arange", "eye", "randn", "rand", "zeros_like", "ones_like",
 ] + _op_exports

@@ -24,6 +24,9 @@ from operator import attrgetter
 
 import numpy as np
 
+from . import dtype as dtypes
+from .printing import format_tensor
+
 
 class _GradState(threading.local):
     """Grad mode lives per thread, as in PyTorch: an evaluation thread inside ``no_grad()`` must not stop
@@ -90,7 +93,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_version", "_view")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_base", "_writes", "_stamp")
     __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__ instead of looping in NumPy
     __hash__ = object.__hash__  # elementwise __eq__ below would otherwise make Tensors unhashable
 
@@ -98,7 +101,7 @@ class Tensor:
         if isinstance(data, Tensor):
             data = data._data
         try:
-            array = np.array(data, dtype=dtype)
+            array = np.array(data, dtype=None if dtype is None else dtypes.to_numpy(dtype))
         except ValueError:
             # NumPy's message for a ragged list is cryptic: find the first dimension whose lengths differ
             level, shape = [data], ()
@@ -114,11 +117,11 @@ class Tensor:
                             f"{type(data).__name__} (NumPy dtype {array.dtype})")
         if dtype is None and not isinstance(data, (np.ndarray, np.generic)):
             if array.dtype.kind == "f":
-                array = array.astype(np.float32)
+                array = array.astype(dtypes.get_default_dtype().dtype)
             elif array.dtype.kind in "iu":
                 array = array.astype(np.int64)
         self._data, self.grad, self.requires_grad, self._ctx = array, None, False, None
-        self._version, self._view = 0, None
+        self._base, self._writes, self._stamp = None, 0, -1
         if requires_grad:
             self.requires_grad_()
 
@@ -133,7 +136,13 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        """The element type, a :class:`~tinygrad_edu.engine.dtype.dtype` (``tinygrad_edu.float32``, ...)."""
+        return dtypes.of(self._data.dtype)
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has had (shared with its views), as PyTorch's."""
+        return _root(self)._writes
 
     @property
     def is_leaf(self):
@@ -146,9 +155,15 @@ class Tensor:
         return None if self._ctx is None else self._ctx.op
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor (None for a leaf), as PyTorch's: ``name()`` gives e.g.
+        ``'MulBackward0'`` and ``next_functions`` the nodes of its inputs."""
+        return self._ctx
+
+    @property
     def parents(self):
         """The tensors this one was computed from (empty for a leaf)."""
-        return () if self._ctx is None else self._ctx.parents
+        return () if self._ctx is None else _inputs(self._ctx)
 
     @property
     def scope(self):
@@ -195,15 +210,7 @@ class Tensor:
         return bool(self._data)
 
     def __repr__(self):
-        body = np.array2string(self._data, separator=", ", prefix="tensor(")
-        extras = []
-        if self._data.dtype not in (np.float32, np.int64, np.bool_):
-            extras.append(f"dtype={self._data.dtype}")
-        if self._ctx is not None:
-            extras.append(f"grad_fn=<{self._ctx.op}>")
-        elif self.requires_grad:
-            extras.append("requires_grad=True")
-        return f"tensor({', '.join([body] + extras)})"
+        return format_tensor(self)
 
     # ------------------------------------------------------------------------------- autograd state
     def requires_grad_(self, requires_grad=True):
@@ -231,7 +238,7 @@ class Tensor:
     def detach(self):
         """A new leaf sharing this tensor's data (and its version counter), cut from the graph."""
         out = _wrap(self._data)
-        out._view = (self, None) if self._view is None else self._view
+        out._base = _root(self)
         return out
 
     def retain_grad(self):
@@ -242,31 +249,86 @@ class Tensor:
             self._ctx.retain = True
         return self
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, *, retain_all_grads=False):
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
+                 retain_all_grads=False):
         """Accumulate d(self)/d(leaf) into ``.grad`` of every leaf that requires grad.
 
         ``gradient`` is dL/d(self); it may be omitted for a one-element tensor (it is then 1).
         ``retain_graph`` (default: ``create_graph``) keeps the graph for another backward.
         ``create_graph=True`` records the backward pass itself, for higher-order derivatives.
+        ``inputs`` (a tensor or a sequence of them) accumulates into those tensors' ``.grad`` only.
         ``retain_all_grads=True`` keeps ``.grad`` on every tensor of the graph, intermediate ones
         included, as micrograd does: handy for drawing the graph with its gradients.
         """
         gradient = _root_gradient(self, gradient, 0)
-        _run_backward([self], [gradient], create_graph if retain_graph is None else retain_graph,
-                      create_graph, retain_all=retain_all_grads)
+        keep = create_graph if retain_graph is None else retain_graph
+        if inputs is None:
+            _run_backward([self], [gradient], keep, create_graph, retain_all=retain_all_grads)
+            return
+        inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+        if not inputs:
+            raise RuntimeError("backward: inputs= was given but is empty; leave it out to fill every leaf's .grad")
+        for i, t in enumerate(inputs):
+            if not isinstance(t, Tensor) or not t.requires_grad:
+                raise RuntimeError(f"backward: inputs[{i}] does not require grad, so it cannot get a gradient")
+        handed_out = set()
+        for t, g in zip(inputs, _run_backward([self], [gradient], keep, create_graph, inputs=inputs)):
+            if g is not None:
+                _store_grad(t, g, create_graph, handed_out)
 
 
 class Node:
     """How a tensor was computed: the op's name, its parent tensors and its backward closure.
-    ``retain`` asks the engine to keep this (non-leaf) tensor's gradient in ``.grad``; ``seq`` counts
-    recorded ops in creation order, which is a topological order (an op's inputs exist before it);
-    ``scope`` is the Module whose forward was running (None outside any), for drawing the graph."""
+    ``saved`` lists what the closure reads (parents, and ``"output"`` for the op's result; None: all of
+    them), so that a backward can refuse values changed in place since. ``retain`` asks the engine to keep
+    this (non-leaf) tensor's gradient in ``.grad``; ``seq`` counts recorded ops in creation order, which is
+    a topological order (an op's inputs exist before it); ``scope`` is the Module whose forward was running
+    (None outside any), for drawing the graph."""
 
-    __slots__ = ("op", "parents", "backward", "retain", "seq", "scope")
+    __slots__ = ("op", "parents", "backward", "saved", "retain", "seq", "scope")
 
-    def __init__(self, op, parents, backward):
-        self.op, self.parents, self.backward = op, parents, backward
+    def __init__(self, op, parents, backward, saved=None):
+        self.op, self.parents, self.backward, self.saved = op, parents, backward, saved
         self.retain, self.seq, self.scope = False, next(_counter), _scope
+
+    def name(self):
+        """PyTorch's name for this node: the op in CamelCase + ``Backward0`` (``mul`` -> ``MulBackward0``);
+        a custom :class:`~tinygrad_edu.autograd.Function`'s class name + ``Backward``."""
+        if self.op[:1].isupper():
+            return self.op + "Backward"
+        return "".join(part.capitalize() for part in self.op.split("_")) + "Backward0"
+
+    @property
+    def next_functions(self):
+        """``(node, 0)`` per input, as PyTorch's graph: the input's node, an :class:`AccumulateGrad` for a
+        leaf that requires grad, None for an input that needs no gradient."""
+        return tuple((_next_function(p), 0) for p in _inputs(self))
+
+    def __repr__(self):
+        return f"<{self.name()} object>"
+
+
+class AccumulateGrad:
+    """Where a leaf's gradient is summed into its ``.grad`` (the end of a path in ``next_functions``)."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    next_functions = ()
+
+    def __repr__(self):
+        return "<AccumulateGrad object>"
+
+
+def _next_function(t):
+    if t._ctx is not None:
+        return t._ctx
+    return AccumulateGrad(t) if t.requires_grad else None
 
 
 _counter = itertools.count()
@@ -309,8 +371,9 @@ def _wrap(data):
     t._data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None
     t.requires_grad = False
-    t._version = 0
-    t._view = None
+    t._base = None
+    t._writes = 0
+    t._stamp = -1
     t._ctx = None
     return t
 
@@ -318,23 +381,144 @@ def _wrap(data):
 _new = object.__new__
 
 
-def make_op(op, data, parents, backward):
+def make_op(op, data, parents, backward, saved=None):
     """Wrap ``data`` (the op's NumPy result) as a Tensor and record how to differentiate it.
 
     ``op`` names the operation, ``parents`` is the tuple of input Tensors, and ``backward(g, out)``
     returns one gradient per parent given dL/d(out) = ``g``; write it with Tensor ops so that it is
     differentiable again. NumPy arrays are also accepted as gradients (treated as constants, so
-    higher-order derivatives through such an op are not tracked). This is the public way to add an
-    op of your own; check it with :func:`tinygrad_edu.gradcheck`.
+    higher-order derivatives through such an op are not tracked). ``saved`` names what ``backward``
+    reads: some of the parents and/or ``"output"`` (None, the default, means all of them); a backward
+    refuses to run if one of those was changed in place since. This is the public way to add an op of
+    your own; check it with :func:`tinygrad_edu.gradcheck`.
     """
     out = _wrap(data)
+    if out._data.base is not None:  # NumPy returned a view: is it one of a parent's memory?
+        _mark_view(out, parents)
     if _grad_state.enabled:
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
-                out._ctx = Node(op, parents, backward)
+                out._ctx = Node(op, parents, backward, saved)
                 break
     return out
+
+
+def _mark_view(out, parents):
+    """``out`` shows (part of) a parent's memory, as ``x[0]`` or ``x.T`` do: it shares that memory's
+    version counter, and an in-place write into it is a write into the parent too."""
+    for p in parents:
+        if np.may_share_memory(out._data, p._data):
+            out._base = _root(p)
+            return
+
+
+# ------------------------------------------------------------------------------- in-place writes
+# In-place operations follow PyTorch. Outside grad mode, or on a tensor nothing requires grad of, they
+# just write. On a leaf that requires grad they are refused (its .grad would no longer match its value).
+# Otherwise the write is recorded: the tensor gets a new history (it is *rebased*): a node whose parents
+# are the computed new value and the tensor's previous self (``old``, same memory), so that ops recorded
+# earlier, which used the tensor, still send their gradients to its previous history (see _inputs).
+# Every write counts on the memory's version counter; a backward checks that what a node saved is
+# unchanged since the node was recorded.
+_last_write = -1  # seq of the newest in-place write: a node recorded after it need check nothing
+_last_rebase = -1  # seq of the newest rebase: the parents of a node recorded after it are all current
+
+
+def _root(t):
+    """The tensor owning the memory ``t`` shows (t itself unless t is a view or a detached copy); its
+    version counter is shared by all of its views."""
+    return t if t._base is None else t._base
+
+
+def _write(t, new, op, cast=False):
+    """Make ``t`` hold ``new``'s values in place (``new``: t's new value, computed out of place) and
+    record it as the in-place op ``op``. ``cast``: any dtype may be written (``copy_``, item assignment);
+    otherwise, as PyTorch, a result of a higher category (float into an int tensor) is refused."""
+    recording = _grad_state.enabled and (t.requires_grad or new.requires_grad)
+    base = t._base
+    if recording and t.requires_grad and t._ctx is None:
+        raise RuntimeError(f"{op}: a leaf tensor that requires grad (shape {t.shape}) is being used in an in-place "
+                           "operation; that would make its .grad disagree with its value. Update it inside "
+                           "`with no_grad():` (as optimizers do), or use the out-of-place op")
+    if recording and base is not None and base.requires_grad and base._ctx is None:
+        raise RuntimeError(f"{op}: a view of a leaf tensor that requires grad (shape {base.shape}) is being used in "
+                           "an in-place operation; update the leaf inside `with no_grad():` or work on a .clone()")
+    if new._data.shape != t._data.shape:
+        raise RuntimeError(f"{op}: the result has shape {new.shape} but the tensor written in place has shape "
+                           f"{t.shape}; an in-place op cannot change a tensor's shape")
+    if not cast and dtypes._CATEGORIES[new._data.dtype.kind] > dtypes._CATEGORIES[t._data.dtype.kind]:
+        raise RuntimeError(f"{op}: result type {new.dtype} can't be cast to the desired output type {t.dtype} "
+                           "of this in-place operation")
+    try:
+        np.copyto(t._data, new._data, casting="unsafe")
+    except ValueError:
+        raise RuntimeError(f"{op}: this tensor is a broadcast view (expand / broadcast_to): several of its elements "
+                           "are one memory location, so it cannot be written; write into a .clone()") from None
+    _count_write(t)
+    if recording:
+        _rebase(t, new, op)
+        if base is not None:
+            _rebase_base(base, t)
+    return t
+
+
+def _count_write(t):
+    """Count a write into ``t``'s memory on the version counter its views share."""
+    global _last_write
+    r = _root(t)
+    r._writes += 1
+    r._stamp = _last_write = next(_counter)
+
+
+def _previous(t):
+    """A tensor standing for ``t`` as it was until now: same memory, same history."""
+    old = _wrap(t._data)
+    old.requires_grad, old._ctx, old._base = t.requires_grad, t._ctx, _root(t)
+    return old
+
+
+def _rebase(t, new, op):
+    global _last_rebase
+    t._ctx = node = Node(op, (new, _previous(t)), _through_first, saved=())
+    t.requires_grad = True
+    _last_rebase = node.seq
+
+
+def _through_first(g, out):
+    """The new value is the first parent's: the previous self (second) gets nothing from here."""
+    return g, None
+
+
+def _rebase_base(base, view):
+    """After an in-place write into ``view`` (recorded), rebase the tensor whose memory it shows: its new
+    value is its previous one with the view's elements replaced (PyTorch's CopySlices)."""
+    global _last_rebase
+    where = _positions(base._data, view._data)  # flat positions in base of each element of view
+    outside = np.ones(base._data.size, base._data.dtype)
+    outside[where.ravel()] = 0
+    outside = _wrap(outside.reshape(base._data.shape))
+    index = _wrap(where)
+
+    def backward(g, out):
+        return g.reshape(-1)[index], g * outside
+
+    base._ctx = node = Node("copy_slices", (view, _previous(base)), backward, saved=())
+    base.requires_grad = True
+    _last_rebase = node.seq
+
+
+def _positions(base, view):
+    """For each element of ``view`` (an array showing part of ``base``'s memory), its flat C-order position
+    in ``base``, found by matching memory addresses (any layout, any chain of views)."""
+    def addresses(a):
+        start = a.__array_interface__["data"][0]
+        return start + sum(np.arange(n).reshape((-1,) + (1,) * (a.ndim - 1 - k)) * stride
+                           for k, (n, stride) in enumerate(zip(a.shape, a.strides)))
+
+    at = np.broadcast_to(addresses(base), base.shape).ravel()
+    order = np.argsort(at, kind="stable")
+    return order[np.searchsorted(at[order], np.broadcast_to(addresses(view), view.shape))]
 
 
 # ------------------------------------------------------------------------------------- the engine
@@ -375,12 +559,45 @@ def _recorded_ops(roots):
             _freed_graph(None, t)
         seen.add(id(t))
         found.append(t)
-        stack.extend(node.parents)
+        stack.extend(_inputs(node))
     found.sort(key=_creation, reverse=True)
     return found
 
 
 _creation = attrgetter("_ctx.seq")
+
+
+def _inputs(node):
+    """``node``'s parents as they were when it was recorded: a parent rebased since by an in-place op
+    (see _write) stands for its new value, so its previous self is followed instead."""
+    if node.seq > _last_rebase:
+        return node.parents
+    return tuple(_as_of(p, node.seq) for p in node.parents)
+
+
+def _as_of(t, seq):
+    while t._ctx is not None and t._ctx.seq > seq:  # only a rebase attaches a newer node to an older tensor
+        t = t._ctx.parents[1]
+    return t
+
+
+def _check_saved(node, out):
+    """Refuse to run ``node``'s backward if a tensor it reads was written in place after it was recorded."""
+    for s in node.parents + ("output",) if node.saved is None else node.saved:
+        if isinstance(s, str):
+            _check_unchanged(node, out, "output")
+        elif s is not None:
+            position = next(i for i, p in enumerate(node.parents) if p is s)
+            _check_unchanged(node, _as_of(s, node.seq), f"input {position}")
+
+
+def _check_unchanged(node, t, role):
+    r = _root(t)
+    if r._stamp > node.seq:
+        raise RuntimeError(f"one of the variables needed for gradient computation has been modified by an inplace "
+                           f"operation: the {role} of '{node.op}' (a {t.dtype.name} tensor of shape {tuple(t.shape)}), "
+                           f"now at version {r._writes}, was changed in place after '{node.op}' saved it. Change a "
+                           ".clone() instead, or make the change after backward()")
 
 
 def _freed_graph(g, out):
@@ -489,7 +706,7 @@ class _Gradients:
 
 def _check_all_used(ops, roots, inputs):
     """``grad(..., allow_unused=False)``: every input must lead to an output, or the call is an error."""
-    reached = {id(p) for t in ops for p in t._ctx.parents} | {id(t) for t in roots}
+    reached = {id(p) for t in ops for p in _inputs(t._ctx)} | {id(t) for t in roots}
     for i, t in enumerate(inputs):
         if id(t) not in reached:
             raise RuntimeError(f"input {i} (shape {t.shape}) was not used to compute the outputs; "
@@ -520,11 +737,13 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, al
             if g is None:
                 continue
             node = t._ctx
+            if node.seq < _last_write and node.saved != ():
+                _check_saved(node, t)
             if kept and id(t) in kept:
                 kept[id(t)] = g
             elif inputs is None and (node.retain or retain_all):
                 _store_grad(t, g, create_graph, handed_out)
-            for p, pg in zip(node.parents, node.backward(g, t)):
+            for p, pg in zip(_inputs(node), node.backward(g, t)):
                 if pg is not None and p.requires_grad:
                     add(p, pg, node.op)
             if not retain_graph:

@@ -6,7 +6,7 @@ At every position ``t`` the model reads the characters up to ``t`` and outputs l
 
 and is trained by minimizing the mean cross-entropy ``-log p(x[t + 1] | x[:t + 1])`` in nats per
 character (:func:`sequence_loss`). ``log V`` is the cost of a uniform guess, and
-:meth:`~tinygrad_edu.numpy().CharDataset.unigram_loss` that of guessing from character frequencies alone.
+:meth:`~tinygrad_edu.data.CharDataset.unigram_loss` that of guessing from character frequencies alone.
 """
 
 import json
@@ -53,7 +53,7 @@ class CharRNN(Module):
     is the recurrent layer's final hidden state (``h_n``, or ``(h_n, c_n)`` for the LSTM), to pass back in to
     continue the same sequences.
 
-    ``vocab`` (a :class:`~tinygrad_edu.numpy().CharVocab`) lets :meth:`generate` take and return text; with it,
+    ``vocab`` (a :class:`~tinygrad_edu.data.CharVocab`) lets :meth:`generate` take and return text; with it,
     ``vocab_size`` may be left out.
 
     >>> vocab = CharVocab.from_text("hello world")

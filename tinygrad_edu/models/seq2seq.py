@@ -39,8 +39,8 @@ class Seq2SeqTransformer(Module):
         memory = encoder(embed_src(src))                          src    (B, S) ids ending in EOS
         logits = generator(decoder(embed_tgt(tgt_in), memory))    tgt_in (B, T) = BOS + target -> (B, T, V)
 
-    ``src_vocab`` and ``tgt_vocab`` are :class:`~tinygrad_edu.numpy().CharVocab` s starting with the specials
-    ``("<pad>", "<bos>", "<eos>")`` (as :class:`~tinygrad_edu.numpy().TranslationDataset` builds them); PAD
+    ``src_vocab`` and ``tgt_vocab`` are :class:`~tinygrad_edu.data.CharVocab` s starting with the specials
+    ``("<pad>", "<bos>", "<eos>")`` (as :class:`~tinygrad_edu.data.TranslationDataset` builds them); PAD
     positions are masked out of attention and ignored by the loss. Token embeddings start N(0, 1) like any
     Embedding, the scale of the positional encoding, so neither drowns the other.
 
@@ -187,7 +187,7 @@ def warmup_cosine(optimizer, warmup_steps, total_steps):
 
 def fit_seq2seq(model, dataset, steps, batch_size=64, lr=1e-3, warmup_steps=None, label_smoothing=0.1,
                 max_grad_norm=1.0, seed=0, callback=None):
-    """Train ``model`` on a :class:`~tinygrad_edu.numpy().TranslationDataset` for ``steps`` mini-batches of
+    """Train ``model`` on a :class:`~tinygrad_edu.data.TranslationDataset` for ``steps`` mini-batches of
     ``batch_size`` random pairs: teacher-forced cross-entropy with ``label_smoothing`` (PAD ignored),
     gradients clipped to norm ``max_grad_norm``, Adam (betas 0.9, 0.98 as in "Attention Is All You Need")
     with :func:`warmup_cosine` (``warmup_steps`` defaults to 5% of the steps). ``callback(step, loss, lr)``

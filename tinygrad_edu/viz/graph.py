@@ -345,7 +345,7 @@ def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
         title = t.op if name is None else f"{name} ({t.op})"
     else:
         title = name if name is not None else ("input" if kind in ("input", "output") else "constant")
-    fields = [title, f"{_shape_str(t.shape)} {t.dtype}"]
+    fields = [title, f"{_shape_str(t.shape)} {t.dtype.name}"]
     small = t.numpy().size <= _SHOWN
     if show_values is True or (show_values == "auto" and small):
         fields.append("data " + _fmt_array(t.numpy(), _SHOWN))

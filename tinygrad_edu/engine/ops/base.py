@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from ..dtype import _result_type, get_default_dtype, to_numpy
 from ..tensor import Tensor, _wrap
 
 PRIMITIVES = {}  # name -> function, in the order the families define them
@@ -26,13 +27,13 @@ def primitive(fn):
 def _np_dtype(dtype):
     """Any dtype argument (a tinygrad_edu dtype such as ``tinygrad_edu.float32``, a NumPy dtype or type,
     or a name) as a NumPy dtype; None stays None."""
-    return None if dtype is None else np.dtype(getattr(dtype, "numpy_dtype", dtype))
+    return None if dtype is None else to_numpy(dtype)
 
 
 def default_float():
     """The NumPy dtype that Python floats and int-to-float results get (float32 unless changed with
     ``set_default_dtype``)."""
-    return np.dtype(np.float32)
+    return get_default_dtype().dtype
 
 
 def reflected(fn):
@@ -42,26 +43,42 @@ def reflected(fn):
 
 # ------------------------------------------------------------------------------------- operands
 def _tensor(x, like=None):
-    """``x`` as a Tensor; a Python number takes the dtype of a floating ``like`` (so 2.0 * float64 stays float64)."""
+    """``x`` as a Tensor; a Python number takes the dtype ``like`` gives it by PyTorch's promotion (so 2.0 *
+    float64 stays float64, 3 + int32 stays int32); without ``like`` it is a tensor of its own."""
     if isinstance(x, Tensor):
         return x
-    if type(x) in (float, int) and like is not None and like._data.dtype.kind == "f":
-        return _wrap(np.array(x, dtype=like._data.dtype))
+    if like is not None and isinstance(x, (float, int)):
+        return _wrap(np.asarray(x).astype(_result_type(like, x)))
     return _wrap(x) if isinstance(x, np.ndarray) else Tensor(x)
 
 
 def _pair(a, b, name):
-    """The operands of the binary op ``name`` as Tensors. They are checked only off the fast path (a
-    Tensor with a Tensor or a Python number), which the op-overhead benchmark measures."""
+    """The operands of the binary op ``name`` as Tensors of the dtype PyTorch's promotion gives them
+    (see ``engine/dtype.py``). Two tensors of one dtype, and a float tensor with a Python number, take
+    the fast path the op-overhead benchmark measures; other operands are checked and converted here."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            return a, b
-        if type(b) not in (float, int):
+            if a._data.dtype is b._data.dtype:
+                return a, b
+        elif type(b) in (float, int) and a._data.dtype.kind == "f":
+            return a, _wrap(np.array(b, dtype=a._data.dtype))
+        else:
             _check_operands(name, a, b)
-        return a, _tensor(b, a)
-    if type(a) not in (float, int) or not isinstance(b, Tensor):
+    else:
         _check_operands(name, a, b)
-    return _tensor(a, b if isinstance(b, Tensor) else None), _tensor(b)
+    a, b = (x if isinstance(x, (Tensor, float, int, bool)) else _tensor(x) for x in (a, b))
+    dtype = _result_type(a, b)
+    return _cast(a, dtype), _cast(b, dtype)
+
+
+def _cast(x, dtype):
+    """``x`` (a Tensor or a Python number) as a Tensor of ``dtype``; a cast of a tensor that requires grad
+    is the differentiable ``astype``, so its gradient comes back in its own dtype."""
+    if not isinstance(x, Tensor):
+        return _wrap(np.asarray(x).astype(dtype))
+    if x._data.dtype == dtype:
+        return x
+    return x.astype(dtype) if x.requires_grad else _wrap(x._data.astype(dtype))
 
 
 _OPERANDS = (Tensor, float, int, np.ndarray, np.number, np.bool_, numbers.Number, list, tuple)  # common first
