@@ -151,8 +151,8 @@ def moons_torch():
     import torch
 
     X, y = tg.data.make_moons(MOONS, noise=0.1, seed=0)
-    dataset = torch.utils.numpy().TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
-    return _moons_epoch(torch, torch.from_numpy, torch.utils.numpy().DataLoader(dataset, batch_size=32, shuffle=True))
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(y))
+    return _moons_epoch(torch, torch.from_numpy, torch.utils.data.DataLoader(dataset, batch_size=32, shuffle=True))
 
 
 # ------------------------------------------------------------------- (d) CNN step, (e) conv alone

@@ -35,4 +35,5 @@ w = tg.Tensor(w0, requires_grad=True)
 exact = A.T @ np.diag(np.exp(A @ w0)) @ A @ v
 print("Hessian-vector product of f(w) = sum(exp(A w)):")
 print("  autograd               ", np.round(hv.numpy(), 6))
-print("  A^T diag(exp(Aw)) A v  ", np.round(exact, 6), "  (equal)" if np.allclose(hv.numpy(), exact) else "  (DIFFERENT)")
+verdict = "  (equal)" if np.allclose(hv.numpy(), exact) else "  (DIFFERENT)"
+print("  A^T diag(exp(Aw)) A v  ", np.round(exact, 6), verdict)

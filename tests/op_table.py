@@ -496,6 +496,49 @@ case("linear_3d_input", tg.nn.functional.linear, lambda x, w, b: x @ w.T + b, [(
 case("linear_1d_input", tg.nn.functional.linear, lambda x, w, b: x @ w.T + b, [(3,), (4, 3), (4,)],
      lambda x, w, b: _F().linear(x, w, b))
 
+# copies and in-place writes: the gradient flows through clone, item assignment and rebased histories
+def _assigned(index):
+    def fn(a, v):
+        b = a.clone()
+        b[index] = v
+        return b
+
+    return fn
+
+
+def _np_assigned(index):
+    def fn(a, v):
+        b = a.copy()
+        b[index] = v
+        return b
+
+    return fn
+
+
+def _written_in_place(a, v):
+    b = a * 2
+    b += v  # the whole tensor
+    b[1:] *= v  # through a view: the base is rebased too
+    b[:, 0] = v[0]
+    return b
+
+
+def _np_written_in_place(a, v):
+    b = a * 2 + v
+    b[1:] *= v
+    b[:, 0] = v[0]
+    return b
+
+
+case("clone", lambda a: a.clone(), np.copy, [(3, 4)], lambda a: a.clone())
+case("clone_fn", tg.clone, np.copy, [(2, 3)], lambda a: torch.clone(a))
+case("index_put_slice", _assigned((slice(None), 1)), _np_assigned((slice(None), 1)), [(3, 4), (3,)],
+     _assigned((slice(None), 1)))
+case("index_put_mask_broadcast", _assigned(MASK34), _np_assigned(MASK34), [(3, 4), ()], _assigned(MASK34))
+case("index_put_int_array", _assigned(np.array([0, 3])), _np_assigned(np.array([0, 3])), [(5, 3), (2, 3)],
+     lambda a, v: _assigned(t(np.array([0, 3])))(a, v))
+case("index_put_in_place_ops", _written_in_place, _np_written_in_place, [(3, 4), (4,)], _written_in_place)
+
 CASE_NAMES = [c.name for c in CASES]
 assert len(set(CASE_NAMES)) == len(CASE_NAMES), "duplicate case names"
 
@@ -507,6 +550,7 @@ COVERED_OPS = {
     "mean", "amax", "amin", "max", "min", "var", "std", "logsumexp", "softmax", "log_softmax", "reshape", "view",
     "permute", "transpose", "broadcast_to", "expand", "squeeze", "unsqueeze", "flatten", "getitem", "gather", "cat",
     "stack", "split", "chunk", "unbind", "pad", "masked_fill", "tril", "triu", "matmul", "linear", "silu",
+    "clone", "index_put",
 }
 
 
@@ -561,6 +605,8 @@ fused("scaled_softmax_no_mask", *_softmax, [(2, 3, 4, 5)], scale=0.5, mask=None)
 fused("scaled_softmax_float_mask", *_softmax, [(2, 3, 4, 5)], scale=0.5, mask=_ATTN_BIAS)
 fused("scaled_softmax_mask_broadcasts_scores", *_softmax, [(3, 4, 5)], scale=0.7, mask=_ATTN_BIAS)  # -> (2, 3, 4, 5)
 fused("scaled_softmax_neg_inf_mask", *_softmax, [(2, 3, 4, 5)], scale=0.5, mask=_KEY_MASK)
+fused("scaled_softmax_tensor_mask", lambda s, m: _ops.scaled_softmax(s, 0.5, m),  # a learned bias: it gets a gradient
+      lambda s, m: _ops.scaled_softmax_reference(s, 0.5, m), [(2, 3, 4, 5), (4, 5)])
 
 # T = 3 steps, batch 2, hidden 3: xw (T, N, gates * H), h0 and c0 (N, H), w_hh (gates * H, H), b_hh (gates * H,)
 _lstm = (_ops.lstm_layer, _ops.lstm_layer_reference)
@@ -577,6 +623,6 @@ assert len({c.name for c in FUSED_CASES}) == len(FUSED_CASES), "duplicate fused 
 
 # the entries of the later op families, each file registering its cases with case() and naming its ops
 import op_table_elementwise  # noqa: E402,F401
+import op_table_linalg  # noqa: E402,F401
 import op_table_movement  # noqa: E402,F401
 import op_table_reduce  # noqa: E402,F401
-import op_table_linalg  # noqa: E402,F401

@@ -162,3 +162,18 @@ COVERED_OPS.update(name for name, *_ in _UNARY)
 COVERED_OPS.update(_MASKS)
 COVERED_OPS.update({"atan2", "arctan2", "logaddexp", "hypot", "xlogy", "lerp", "copysign", "nan_to_num", "floor_divide",
                     "remainder", "fmod", "clip", "allclose", "equal"})
+
+# fused-multiply helpers, one-sided clamps and add/sub with alpha (compositions)
+case("addcmul", lambda a, b, c: tg.addcmul(a, b, c, value=0.5), lambda a, b, c: a + 0.5 * b * c, [(3, 4), (4,), (3, 1)],
+     lambda a, b, c: torch.addcmul(a, b, c, value=0.5))
+case("addcdiv", lambda a, b, c: a.addcdiv(b, c, value=-2), lambda a, b, c: a - 2 * b / c,
+     [(3, 4), (3, 4), avoiding(3, 4, margin=0.4)], lambda a, b, c: torch.addcdiv(a, b, c, value=-2))
+case("clamp_min", lambda a: a.clamp_min(0.25), lambda a: np.maximum(a, 0.25), [avoiding(3, 4, points=(0.25,))],
+     lambda a: a.clamp_min(0.25))
+case("clamp_max", lambda a: tg.clamp_max(a, -0.5), lambda a: np.minimum(a, -0.5), [avoiding(3, 4, points=(-0.5,))],
+     lambda a: torch.clamp_max(a, -0.5))
+case("add_alpha", lambda a, b: tg.add(a, b, alpha=3), lambda a, b: a + 3 * b, [(3, 4), (4,)],
+     lambda a, b: torch.add(a, b, alpha=3))
+case("sub_alpha", lambda a, b: a.sub(b, alpha=0.5), lambda a, b: a - 0.5 * b, [(3, 4), ()],
+     lambda a, b: torch.sub(a, b, alpha=0.5))
+COVERED_OPS.update({"addcmul", "addcdiv", "clamp_min", "clamp_max"})

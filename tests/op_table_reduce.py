@@ -1,7 +1,7 @@
 """Op-table entries for the reduce and sorting ops added with PyTorch's vocabulary (registered into op_table.CASES)."""
 
 import numpy as np
-from op_table import COVERED_OPS, F64, case, distinct, t, torch
+from op_table import COVERED_OPS, F64, IDX_REPEAT, avoiding, case, distinct, t, torch
 
 import tinygrad_edu as tg
 
@@ -158,5 +158,20 @@ case("all_as_mask", lambda a: tg.where(tg.all(a < 1.0, axis=-1), a.sum(-1), a.pr
      lambda a: np.where(np.all(a < 1.0, -1), a.sum(-1), a.prod(-1)), [_rows],
      lambda a: torch.where(torch.all(a < 1.0, -1), a.sum(-1), a.prod(-1)))
 
+# argsort, nonzero and unique give indices (no gradient): these entries index with them
+case("argsort_gather", lambda a: a.gather(1, a.argsort(1, descending=True)), lambda a: -np.sort(-a, 1),
+     [distinct(3, 4)], lambda a: a.gather(1, a.argsort(1, descending=True)))
+case("nonzero_as_tuple_index", lambda a: a[(a > 0.5).nonzero(as_tuple=True)], lambda a: a[a > 0.5],
+     [avoiding(3, 4, points=(0.5,))], lambda a: a[(a > 0.5).nonzero(as_tuple=True)])
+case("nonzero_rows", lambda a: a[tg.nonzero(a[:, 0] > 0)[:, 0]], lambda a: a[a[:, 0] > 0], [avoiding(5, 2)],
+     lambda a: a[torch.nonzero(a[:, 0] > 0)[:, 0]])
+case("unique_inverse_index", lambda a: a[tg.unique(tg.Tensor(IDX_REPEAT), return_inverse=True)[1]],
+     lambda a: a[np.unique(IDX_REPEAT, return_inverse=True)[1]], [(3, 2)],
+     lambda a: a[torch.unique(t(IDX_REPEAT), return_inverse=True)[1]])
+case("unique_values_counts", lambda a: a[tg.unique(tg.Tensor(IDX_REPEAT))] * tg.Tensor(IDX_REPEAT).unique(
+     return_counts=True)[1], lambda a: a[[0, 1, 2]] * np.array([1, 1, 3]), [(3,)],
+     lambda a: a[torch.unique(t(IDX_REPEAT))] * t(IDX_REPEAT).unique(return_counts=True)[1])
+
 COVERED_OPS.update({"prod", "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "median", "var_mean", "std_mean",
-                    "vector_norm", "norm", "sort", "msort", "topk", "kthvalue", "masked_select", "any", "all"})
+                    "vector_norm", "norm", "sort", "msort", "topk", "kthvalue", "masked_select", "any", "all",
+                    "argsort", "nonzero", "unique"})

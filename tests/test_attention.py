@@ -338,3 +338,18 @@ def test_second_derivatives_through_the_fused_softmax():
     q, k, v = leaf((1, L, E), 0), leaf((1, S, E), 1), leaf((1, S, E), 2)
     mask = np.array([[True, True, False, True]])  # broadcast over the queries; True = takes part
     assert tg.gradgradcheck(lambda q, k, v: F.scaled_dot_product_attention(q, k, v, attn_mask=mask), (q, k, v))
+
+
+def test_a_float_tensor_mask_gets_pytorchs_gradient():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 4), (2, 5, 4), (2, 5, 4), (3, 5))]
+    ours = [tg.Tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    w = rng.standard_normal((2, 3, 4))
+    (F.scaled_dot_product_attention(*ours[:3], attn_mask=ours[3]) * tg.Tensor(w)).sum().backward()
+    expected = torch.nn.functional.scaled_dot_product_attention(*theirs[:3], attn_mask=theirs[3])
+    (expected * torch.tensor(w)).sum().backward()
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.abs(ours[3].grad.numpy()).sum() > 0.1  # the mask's gradient is not zero

@@ -472,7 +472,7 @@ def test_autograd_namespace():
     assert autograd.functional is F and autograd.Function is Function
 
 
-@pytest.mark.parametrize("module", ["tinygrad_edu.autograd.function", "tinygrad_edu.autograd.functional"])
+@pytest.mark.parametrize("module", ["tinygrad_edu.engine.function", "tinygrad_edu.autograd.functional"])
 def test_docstring_examples_run(module):
     import importlib
 

@@ -289,7 +289,8 @@ def test_adaptive_avg_pool2d_gradcheck_and_torch(size):
     assert gradcheck(lambda x: C.adaptive_avg_pool2d(x, size), (x,))
     torch = pytest.importorskip("torch")
     np.testing.assert_allclose(C.adaptive_avg_pool2d(x, size).numpy(),
-                               torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x.numpy()), size).numpy(), atol=1e-12)
+                               torch.nn.functional.adaptive_avg_pool2d(torch.tensor(x.numpy()), size).numpy(),
+                               atol=1e-12)
 
 
 def test_adaptive_avg_pool2d_by_hand():

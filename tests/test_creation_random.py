@@ -56,7 +56,7 @@ def _tg_namespace():
     ns = type("ns", (), {})()
     for name in F.__all__:
         setattr(ns, name, getattr(F, name))
-    ns.int64, ns.float32, ns.float64 = tg.int64, tg.float32, tg.float64
+    ns.int64, ns.float32, ns.float64, ns.tensor = tg.int64, tg.float32, tg.float64, tg.tensor
     return ns
 
 

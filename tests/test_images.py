@@ -156,7 +156,7 @@ def test_load_digits_split_is_a_partition():
     from sklearn.datasets import load_digits as sklearn_digits
     X_train, X_test, _, _ = load_digits()
     all_images = np.concatenate([X_train, X_test]).reshape(len(X_train) + len(X_test), 64)
-    expected = sklearn_digits().numpy().astype(np.float32) / 16
+    expected = sklearn_digits().data.astype(np.float32) / 16
     key = lambda a: a[np.lexsort(a.T[::-1])]  # noqa: E731  (sort rows to compare as multisets)
     np.testing.assert_array_equal(key(all_images), key(expected))
 

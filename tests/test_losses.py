@@ -227,7 +227,7 @@ def test_errors():
         L.cross_entropy(x, tg.Tensor([0, 1, 1, 1, 0]))
     with pytest.raises(TypeError, match=r"integers, got dtype float64 with shape \(4,\).*input's shape \(4, 3\)"):
         L.cross_entropy(x, tg.Tensor(np.zeros(4)))
-    with pytest.raises(TypeError, match="class probabilities and must be floating point, got dtype int64"):
+    with pytest.raises(TypeError, match=r"class probabilities and must be floating point, got dtype \S*int64"):
         L.cross_entropy(x, tg.Tensor(np.zeros((4, 3), dtype=np.int64)))
     with pytest.raises(ValueError, match=r"weight must have shape \(3,\) .* got \(4,\)"):
         L.cross_entropy(x, tg.Tensor([0, 1, 2, 0]), weight=tg.Tensor(np.ones(4)))
@@ -235,7 +235,7 @@ def test_errors():
         L.cross_entropy(x, tg.Tensor([0, 1, 2, 0]), label_smoothing=1.5)
     with pytest.raises(ValueError, match="got a 0-d tensor"):
         L.cross_entropy(tg.Tensor(1.0), tg.Tensor(0))
-    with pytest.raises(TypeError, match="input must be floating point, got dtype int64"):
+    with pytest.raises(TypeError, match="input must be floating point, got dtype (tinygrad_edu.)?int64"):
         L.cross_entropy(tg.Tensor([[1, 2]]), tg.Tensor([0]))
     with pytest.raises(TypeError, match="input must be a Tensor, got list"):
         L.mse_loss([1.0], [1.0])
@@ -243,7 +243,7 @@ def test_errors():
         L.mse_loss(x, tg.Tensor(np.zeros(3)))
     with pytest.raises(ValueError, match=r"input shape \(4, 3\) and target shape \(4, 1\) must be equal"):
         L.binary_cross_entropy_with_logits(x, tg.Tensor(np.zeros((4, 1))))
-    with pytest.raises(TypeError, match="target must be floating point, got dtype int64"):
+    with pytest.raises(TypeError, match="target must be floating point, got dtype (tinygrad_edu.)?int64"):
         L.l1_loss(x, tg.Tensor(np.zeros((4, 3), dtype=np.int64)))
     with pytest.raises(ValueError, match=r"pos_weight of shape \(2,\) does not broadcast to the input's shape"):
         L.binary_cross_entropy_with_logits(x, y, pos_weight=tg.Tensor(np.ones(2)))
@@ -272,7 +272,8 @@ def test_cross_entropy_matches_torch(shape, kind, weighted, smoothing, reduction
          else probabilities(shape))
     tx = torch.tensor(x.numpy(), requires_grad=True)
     ours = L.cross_entropy(x, t, w if weighted else None, reduction=reduction, label_smoothing=smoothing)
-    theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(t.numpy()), torch.tensor(w.numpy()) if weighted else None,
+    weight = torch.tensor(w.numpy()) if weighted else None
+    theirs = torch.nn.functional.cross_entropy(tx, torch.tensor(t.numpy()), weight,
                                                reduction=reduction, label_smoothing=smoothing)
     assert_parity(ours, theirs, x, tx)
 

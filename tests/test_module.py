@@ -71,7 +71,8 @@ def test_shared_parameter_is_listed_once():
     model(x).sum().backward()
     # y = W (W x + a) + b: both uses accumulate into the one weight, dL/dW = 1 (W x + a)^T + (W^T 1) x^T
     w, h, ones = a.weight.numpy(), a.weight.numpy() @ x.numpy()[0] + a.bias.numpy(), np.ones(3)
-    np.testing.assert_allclose(a.weight.grad.numpy(), np.outer(ones, h) + np.outer(w.T @ ones, x.numpy()[0]), rtol=1e-12)
+    expected = np.outer(ones, h) + np.outer(w.T @ ones, x.numpy()[0])
+    np.testing.assert_allclose(a.weight.grad.numpy(), expected, rtol=1e-12)
 
 
 def test_reassignment_rules():

@@ -1,6 +1,6 @@
 """The autograd engine: Tensor, its operations, reverse-mode differentiation and gradient checking."""
 
-from . import ops  # noqa: F401  (attaches the operations to Tensor)
+from . import factory, ops, random  # noqa: F401  (importing ops attaches the operations to Tensor)
 from .device import device
 from .dtype import (
     bool_,
@@ -22,23 +22,35 @@ from .dtype import (
     set_default_dtype,
     uint8,
 )
-from .factory import arange, eye, full, ones, ones_like, rand, randn, zeros, zeros_like
-from .printing import get_printoptions, set_printoptions
+from .factory import *  # noqa: F403  (tensor, zeros, randn ... : factory.__all__)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .memory import collector_paused, keep_freed_memory
 from .ops import *  # noqa: F403  (every family's EXPORTS)
 from .ops import EXPORTS as _op_exports
-from .random import manual_seed
-from .tensor import Tensor, constant, enable_grad, grad, is_grad_enabled, make_op, no_grad, scope
+from .printing import get_printoptions, set_printoptions
+from .random import *  # noqa: F403  (Generator, manual_seed ...: random.__all__)
+from .tensor import (
+    Tensor,
+    constant,
+    enable_grad,
+    grad,
+    is_grad_enabled,
+    make_op,
+    no_grad,
+    scope,
+)
 
 half, double, short, long, cfloat, cdouble = float16, float64, int16, int64, complex64, complex128  # PyTorch's aliases
 
 
 __all__ = [
-    "Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled", "manual_seed",
+    "Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "collector_paused",
-    "set_printoptions", "get_printoptions", "device", "dtype", "get_default_dtype", "set_default_dtype", "promote_types", "result_type", "finfo", "iinfo",
+    "set_printoptions", "get_printoptions", "device", "dtype", "get_default_dtype", "set_default_dtype",
+    "promote_types", "result_type", "finfo", "iinfo",
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "complex64", "complex128",
     "half", "double", "short", "long", "cfloat", "cdouble",
-    "zeros", "ones", "full", "arange", "eye", "randn", "rand", "zeros_like", "ones_like",
-] + _op_exports
+] + factory.__all__ + random.__all__ + _op_exports
+
+Tensor.multinomial = factory.multinomial  # the random functions PyTorch also has as Tensor methods
+Tensor.bernoulli = factory.bernoulli

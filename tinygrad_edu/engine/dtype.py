@@ -9,6 +9,10 @@ bool < integer < floating. The operand of the highest category decides, and with
 *dimensioned* tensor outranks a 0-d tensor, which outranks a Python number: ``int32_tensor + 5`` stays
 int32, ``float16_tensor * 2.5`` stays float16, ``float32_tensor + tensor(1.0, dtype=float64)`` stays
 float32. A Python float meeting integers gives the default float dtype (float32), so does ``int / int``.
+
+>>> import tinygrad_edu as tg
+>>> (tg.tensor([1, 2]) * 2.5).dtype, (tg.tensor([1, 2], dtype=tg.int32) + 5).dtype
+(tinygrad_edu.float32, tinygrad_edu.int32)
 """
 
 import builtins

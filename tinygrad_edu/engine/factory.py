@@ -80,8 +80,8 @@ def from_numpy(ndarray):
     >>> a = np.zeros(2)
     >>> t = from_numpy(a)
     >>> a[0] = 5.0
-    >>> t
-    tensor([5., 0.], dtype=float64)
+    >>> t.tolist()
+    [5.0, 0.0]
     """
     if not isinstance(ndarray, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(ndarray).__name__})")
@@ -174,8 +174,8 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
 def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False):
     """``steps`` values evenly spaced from ``start`` to ``end``, both included (default float dtype).
 
-    >>> linspace(0, 1, 5)
-    tensor([0.  , 0.25, 0.5 , 0.75, 1.  ])
+    >>> linspace(0, 1, 5).tolist()
+    [0.0, 0.25, 0.5, 0.75, 1.0]
     """
     _on_cpu(device, "linspace")
     if steps < 0:
@@ -362,8 +362,9 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     return _make(np.asarray(data).astype(dtype), requires_grad)
 
 
+# without `tensor`: in tinygrad_edu.engine that name is the module tensor.py; the package exports the function
 __all__ = [
-    "tensor", "as_tensor", "from_numpy", "empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like",
+    "as_tensor", "from_numpy", "empty", "zeros", "ones", "full", "empty_like", "zeros_like", "ones_like",
     "full_like", "eye", "arange", "linspace", "logspace", "randn", "rand", "randn_like", "rand_like", "randint",
     "randint_like", "randperm", "multinomial", "bernoulli", "normal",
 ]

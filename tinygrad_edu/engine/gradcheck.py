@@ -34,7 +34,8 @@ def _analytical(outputs, keys, wrt, vs):
             result.append([np.zeros(x.shape) for x in wrt])
             continue
         gs = grad(outputs[k], wrt, _wrap(v), retain_graph=True, allow_unused=True)
-        result.append([np.zeros(x.shape) if g is None else np.array(g._data, dtype=np.float64) for g, x in zip(gs, wrt)])
+        result.append([np.zeros(x.shape) if g is None else np.array(g._data, dtype=np.float64)
+                       for g, x in zip(gs, wrt)])
     return result
 
 

@@ -121,7 +121,7 @@ class Tensor:
             elif array.dtype.kind in "iu":
                 array = array.astype(np.int64)
         self._data, self.grad, self.requires_grad, self._ctx = array, None, False, None
-        self._base, self._writes, self._stamp = None, 0, -1
+        self._base = None
         if requires_grad:
             self.requires_grad_()
 
@@ -142,7 +142,7 @@ class Tensor:
     @property
     def _version(self):
         """How many in-place writes this tensor's memory has had (shared with its views), as PyTorch's."""
-        return _root(self)._writes
+        return getattr(_root(self), "_writes", 0)
 
     @property
     def is_leaf(self):
@@ -296,6 +296,8 @@ class Node:
         a custom :class:`~tinygrad_edu.autograd.Function`'s class name + ``Backward``."""
         if self.op[:1].isupper():
             return self.op + "Backward"
+        if self.op == "matmul":  # PyTorch names the kernel the shapes chose
+            return _MATMUL_NAMES.get(tuple(p._data.ndim for p in self.parents), "Bmm") + "Backward0"
         return "".join(part.capitalize() for part in self.op.split("_")) + "Backward0"
 
     @property
@@ -306,6 +308,9 @@ class Node:
 
     def __repr__(self):
         return f"<{self.name()} object>"
+
+
+_MATMUL_NAMES = {(2, 2): "Mm", (2, 1): "Mv", (1, 2): "Mv", (1, 1): "Dot"}
 
 
 class AccumulateGrad:
@@ -371,9 +376,7 @@ def _wrap(data):
     t._data = data if type(data) is np.ndarray else np.asarray(data)
     t.grad = None
     t.requires_grad = False
-    t._base = None
-    t._writes = 0
-    t._stamp = -1
+    t._base = None  # (_writes and _stamp, the version counter, are set by the first in-place write)
     t._ctx = None
     return t
 
@@ -396,6 +399,8 @@ def make_op(op, data, parents, backward, saved=None):
     if out._data.base is not None:  # NumPy returned a view: is it one of a parent's memory?
         _mark_view(out, parents)
     if _grad_state.enabled:
+        if _last_rebase >= 0:  # some in-place write was recorded: a parent may be a view whose base moved on
+            _refresh_views(parents)
         for p in parents:
             if p.requires_grad:
                 out.requires_grad = True
@@ -450,44 +455,66 @@ def _write(t, new, op, cast=False):
     if not cast and dtypes._CATEGORIES[new._data.dtype.kind] > dtypes._CATEGORIES[t._data.dtype.kind]:
         raise RuntimeError(f"{op}: result type {new.dtype} can't be cast to the desired output type {t.dtype} "
                            "of this in-place operation")
-    try:
+    old = _previous(t, copy=_reads(new, t)) if recording else None
+    if t._data.flags.writeable:
         np.copyto(t._data, new._data, casting="unsafe")
-    except ValueError:
+    elif op in ("fill_", "zero_") and base is not None:  # a broadcast view: every element gets the same value
+        base._data.flat[_positions(base._data, t._data).ravel()] = new._data.ravel()
+    else:
         raise RuntimeError(f"{op}: this tensor is a broadcast view (expand / broadcast_to): several of its elements "
-                           "are one memory location, so it cannot be written; write into a .clone()") from None
+                           "are one memory location, so it cannot be written; write into a .clone()")
     _count_write(t)
     if recording:
-        _rebase(t, new, op)
+        _rebase(t, new, old, op)
         if base is not None:
             _rebase_base(base, t)
     return t
+
+
+def _reads(new, t):
+    """Does the op that computed ``new`` read ``t``'s memory in its backward (``x.mul_(w)`` needs x's old
+    value for w's gradient)? Then the old value is kept in a copy, as PyTorch does."""
+    node = new._ctx
+    if node is None:
+        return False
+    root = _root(t)
+    return any(isinstance(s, Tensor) and _root(s) is root for s in (node.parents if node.saved is None else node.saved))
+
+
+def increment_version(tensor):
+    """Count a write into ``tensor``'s memory made behind the engine's back (a NumPy write into
+    ``.numpy()``, as the optimizers make), so that a backward that saved the old value refuses to use it,
+    as ``torch.autograd.graph.increment_version``."""
+    _count_write(tensor)
 
 
 def _count_write(t):
     """Count a write into ``t``'s memory on the version counter its views share."""
     global _last_write
     r = _root(t)
-    r._writes += 1
+    r._writes = getattr(r, "_writes", 0) + 1
     r._stamp = _last_write = next(_counter)
 
 
-def _previous(t):
-    """A tensor standing for ``t`` as it was until now: same memory, same history."""
-    old = _wrap(t._data)
-    old.requires_grad, old._ctx, old._base = t.requires_grad, t._ctx, _root(t)
+def _previous(t, copy=False):
+    """A tensor standing for ``t`` as it was until now: same history, and same memory (or a copy of it,
+    taken before the write, when a backward still needs those values)."""
+    old = _wrap(t._data.copy() if copy else t._data)
+    old.requires_grad, old._ctx, old._base = t.requires_grad, t._ctx, None if copy else _root(t)
     return old
 
 
-def _rebase(t, new, op):
+def _rebase(t, new, old, op):
     global _last_rebase
-    t._ctx = node = Node(op, (new, _previous(t)), _through_first, saved=())
+    t._ctx = node = Node(op, (new, old), _through_first, saved=())
     t.requires_grad = True
     _last_rebase = node.seq
 
 
 def _through_first(g, out):
-    """The new value is the first parent's: the previous self (second) gets nothing from here."""
-    return g, None
+    """The new value is the first parent's; the previous self (second) gets zeros from here, as in PyTorch
+    (its own part, if any, reaches it through the first parent's history)."""
+    return g, _wrap(np.zeros_like(g._data))
 
 
 def _rebase_base(base, view):
@@ -506,6 +533,31 @@ def _rebase_base(base, view):
     base._ctx = node = Node("copy_slices", (view, _previous(base)), backward, saved=())
     base.requires_grad = True
     _last_rebase = node.seq
+
+
+def _refresh_views(tensors):
+    """A view made before an in-place write into its base shows the new values, but its history still
+    describes the old ones; before it is used again, give it a history as a view of the base's current
+    value (PyTorch regenerates a view's grad_fn the same way)."""
+    for t in tensors:
+        base = t._base
+        if base is not None and t._ctx is not None and base._ctx is not None and base._ctx.seq > t._ctx.seq:
+            _rebase(t, _view_of(base, t), _previous(t), "view")
+
+
+def _view_of(base, view):
+    """``view`` as a recorded op on ``base``.   Backward: the gradient scattered into base's shape."""
+    index = _wrap(_positions(base._data, view._data).ravel())
+
+    def backward(g, out):
+        (base,) = out.parents
+        zeros = _wrap(np.zeros(base._data.size, g._data.dtype))
+        return (zeros.index_add(0, index, g.reshape(-1)).reshape(base.shape),)
+
+    out = _wrap(view._data)
+    out._base, out.requires_grad = _root(base), True
+    out._ctx = Node("view", (base,), backward, saved=())
+    return out
 
 
 def _positions(base, view):
@@ -534,8 +586,8 @@ def _root_gradient(t, gradient, index):
             raise RuntimeError(f"backward() without a gradient needs a one-element output, got shape {t.shape}; "
                                "reduce it (e.g. .sum()) or pass gradient= of the same shape")
         return _wrap(np.ones_like(t._data))
-    if not isinstance(gradient, Tensor):  # copied: it may end up as a leaf's .grad
-        gradient = _wrap(np.array(gradient, dtype=t._data.dtype))
+    if not isinstance(gradient, Tensor) or not gradient.requires_grad:  # copied: it may end up as a leaf's .grad
+        gradient = _wrap(np.array(getattr(gradient, "_data", gradient), dtype=t._data.dtype))
     if gradient.shape != t.shape:
         raise RuntimeError(f"gradient has shape {gradient.shape} but output {index} has shape {t.shape}")
     return gradient
@@ -559,7 +611,7 @@ def _recorded_ops(roots):
             _freed_graph(None, t)
         seen.add(id(t))
         found.append(t)
-        stack.extend(_inputs(node))
+        stack.extend(node.parents if node.seq > _last_rebase else _inputs(node))
     found.sort(key=_creation, reverse=True)
     return found
 
@@ -593,7 +645,7 @@ def _check_saved(node, out):
 
 def _check_unchanged(node, t, role):
     r = _root(t)
-    if r._stamp > node.seq:
+    if getattr(r, "_stamp", -1) > node.seq:
         raise RuntimeError(f"one of the variables needed for gradient computation has been modified by an inplace "
                            f"operation: the {role} of '{node.op}' (a {t.dtype.name} tensor of shape {tuple(t.shape)}), "
                            f"now at version {r._writes}, was changed in place after '{node.op}' saved it. Change a "
@@ -629,7 +681,10 @@ def _store_grad(t, g, create_graph, handed_out):
     must be writable and not already handed to another tensor's ``.grad`` (``handed_out`` holds the
     ids of those arrays), otherwise it is copied."""
     if t.grad is not None:
-        t.grad = t.grad + g
+        if create_graph or t.grad.requires_grad or not t.grad._data.flags.writeable:
+            t.grad = t.grad + g
+        else:  # in place, as PyTorch: whoever holds t.grad sees the sum
+            t.grad._data += g._data
     elif create_graph:
         t.grad = g
     else:
@@ -731,19 +786,20 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, al
     kept = {} if inputs is None else {id(t): None for t in inputs}
     handed_out = set()  # arrays already stored in some .grad
     pending, add = grads.by_id, grads.add
+    rebased, written = _last_rebase, _last_write  # no in-place write happens during a backward
     with _set_grad_enabled(create_graph):
         for t in ops:
             g = pending.pop(id(t), None)
             if g is None:
                 continue
             node = t._ctx
-            if node.seq < _last_write and node.saved != ():
+            if node.seq < written and node.saved != ():
                 _check_saved(node, t)
             if kept and id(t) in kept:
                 kept[id(t)] = g
             elif inputs is None and (node.retain or retain_all):
                 _store_grad(t, g, create_graph, handed_out)
-            for p, pg in zip(_inputs(node), node.backward(g, t)):
+            for p, pg in zip(node.parents if node.seq > rebased else _inputs(node), node.backward(g, t)):
                 if pg is not None and p.requires_grad:
                     add(p, pg, node.op)
             if not retain_graph:

@@ -233,7 +233,10 @@ def one_hot(tensor, num_classes=-1):
 # ------------------------------------------------------------------------------------- attention
 def _additive_mask(mask, name, disallowed, dtype):
     """``mask`` as a float array to add to the scores: a boolean mask becomes -inf where it equals
-    ``disallowed`` and 0 elsewhere; a float mask is used as it is."""
+    ``disallowed`` and 0 elsewhere; a float mask is used as it is, and a float Tensor stays a Tensor, so
+    that it gets a gradient (a learned attention bias), as in PyTorch."""
+    if isinstance(mask, Tensor) and mask.dtype.kind == "f":
+        return mask if mask.dtype == dtype else mask.to(dtype)
     array = mask.numpy() if isinstance(mask, Tensor) else np.asarray(mask)
     if array.dtype == np.bool_:
         return np.where(array == disallowed, -np.inf, 0.0).astype(dtype)

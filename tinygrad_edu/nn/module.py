@@ -284,7 +284,7 @@ class Module:
         def apply():
             for key, target in own.items():
                 if key in given:
-                    target.numpy()[...] = given[key]  # a state_dict entry shares memory with the module: this writes into it
+                    target.numpy()[...] = given[key]  # the entry shares the module's memory: this writes into it
             return IncompatibleKeys(missing, unexpected)
 
         return apply

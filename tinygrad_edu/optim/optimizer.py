@@ -4,7 +4,7 @@ import copy
 
 import numpy as np
 
-from ..engine.tensor import Tensor, no_grad
+from ..engine.tensor import Tensor, increment_version, no_grad
 
 
 def _check_nonnegative(name, value):
@@ -81,6 +81,7 @@ class Optimizer:
         a wrong one raises before any parameter, buffer or step count changes."""
         for p, g, group in self._gradients():
             self._update(p, g, self.state.setdefault(p, {}), group)
+            increment_version(p)  # as PyTorch's in-place updates: a graph that saved p's old value is refused
 
     def _gradients(self):
         """(parameter, read-only gradient array, group) for each parameter with a gradient, after checking

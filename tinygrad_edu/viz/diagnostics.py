@@ -205,7 +205,8 @@ def plot_activations(monitor, path=None):
     for name, out in monitor.outputs.items():
         s = stats[name]
         saturated = "" if s["saturated"] is None else f", saturated {s['saturated']:.1f}%"
-        entries.append((out.numpy(), f"layer {name} ({s['type']}): mean {s['mean']:+.2f}, std {s['std']:.2f}{saturated}"))
+        label = f"layer {name} ({s['type']}): mean {s['mean']:+.2f}, std {s['std']:.2f}{saturated}"
+        entries.append((out.numpy(), label))
     return _histogram_figure(entries, "activation value", "activation distribution", path)
 
 

@@ -18,15 +18,13 @@ it). Each family lists its ``EXPORTS`` (``tinygrad_edu.<name>``, as ``torch.<nam
 ``METHODS`` (``Tensor.<name>``); the end of this file attaches the methods to Tensor.
 """
 
-import numpy as np
-
-from ..tensor import Tensor, _wrap
+from ..tensor import Tensor
 from . import conversion, elementwise, inplace, movement, reduce, sorting
 from . import matmul as _matmul_family  # the module: `matmul` is also the name of its op
 from .base import PRIMITIVES, primitive
 from .conversion import *  # noqa: F403
-from .inplace import index_put
 from .elementwise import *  # noqa: F403
+from .elementwise import astype
 from .fused import (
     gru_layer,
     gru_layer_reference,
@@ -39,6 +37,7 @@ from .fused import (
     scaled_softmax,
     scaled_softmax_reference,
 )
+from .inplace import index_put
 from .matmul import *  # noqa: F403
 from .matmul import linear
 from .movement import *  # noqa: F403
@@ -56,7 +55,8 @@ from .window import (
     unfold,
 )
 
-FAMILIES = (elementwise, reduce, sorting, movement, _matmul_family, conversion)  # each lists its EXPORTS (torch.<name>) and METHODS (Tensor.<name>)
+# each family lists its EXPORTS (torch.<name>) and METHODS (Tensor.<name>)
+FAMILIES = (elementwise, reduce, sorting, movement, _matmul_family, conversion)
 EXPORTS = [name for family in FAMILIES for name in family.EXPORTS]
 
 __all__ = EXPORTS + [
@@ -74,6 +74,5 @@ for _family in FAMILIES:
         setattr(Tensor, _name, _fn)
 
 inplace.attach()  # after the families: the in-place twins wrap their ops
-Tensor.__invert__ = lambda self: _wrap(np.logical_not(self._data))
 Tensor.T = property(lambda self: self.permute(tuple(reversed(range(self.ndim)))))
 Tensor.mT = property(lambda self: self.transpose(-2, -1))

@@ -42,9 +42,10 @@ def type(self, dtype=None, non_blocking=False):
     """Without an argument, the type's name (``'tinygrad_edu.FloatTensor'``); else ``to(dtype)``."""
     if dtype is None:
         return f"tinygrad_edu.{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
-    if isinstance(dtype, str) and dtype.split(".")[-1] in _BY_TYPE_NAME:
-        dtype = _BY_TYPE_NAME[dtype.split(".")[-1]]
-    return to(self, dtype)
+    if isinstance(dtype, str):  # 'tinygrad_edu.DoubleTensor', 'torch.LongTensor', 'float64'
+        name = dtype.split(".")[-1]
+        dtype = _np_dtype(_BY_TYPE_NAME.get(name, name))
+    return to(self, dtype=dtype)
 
 
 _TYPE_NAMES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor", "int64": "LongTensor",

@@ -18,17 +18,35 @@ from ..tensor import Tensor, _wrap, make_op
 from .base import _broadcasting, _pair, default_float, primitive, reflected
 
 
+def _is_bool(x):
+    return type(x) is bool or (isinstance(x, Tensor) and x._data.dtype == np.bool_)
+
+
+def _not_bool(name, x):
+    """Arithmetic that PyTorch does not define on bools refuses them (NumPy would quietly use int8)."""
+    if x._data.dtype == np.bool_:
+        raise NotImplementedError(f'{name}: not implemented for bool tensors ("{name}_cpu" not implemented for '
+                                  "'Bool'); convert with .long() or .float() first")
+
+
 # ---------------------------------------------------------------------------- binary primitives
 @primitive
-def add(a, b):
-    """a + b (broadcasting).   d/da = 1,  d/db = 1."""
+def add(a, b, *, alpha=1):
+    """a + b (broadcasting; ``alpha * b`` with ``alpha``, as PyTorch's).   d/da = 1,  d/db = 1."""
+    if alpha != 1:
+        b = mul(b, alpha)
     a, b = _pair(a, b, "add")
     return make_op("add", _broadcasting("add", np.add, a, b), (a, b), lambda g, out: (g, g), saved=())
 
 
 @primitive
-def sub(a, b):
-    """a - b.   d/da = 1,  d/db = -1."""
+def sub(a, b, *, alpha=1):
+    """a - b (``a - alpha * b`` with ``alpha``).   d/da = 1,  d/db = -1."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    if _is_bool(a) or _is_bool(b):
+        raise RuntimeError("sub: subtraction, the `-` operator, with a bool tensor is not supported; to invert a "
+                           "mask use `~` or logical_not()")
     a, b = _pair(a, b, "sub")
     return make_op("sub", _broadcasting("sub", np.subtract, a, b), (a, b),
                    lambda g, out: (g, -g if out.parents[1].requires_grad else None), saved=())
@@ -67,6 +85,8 @@ def div(input, other, *, rounding_mode=None):
 def pow(a, b):
     """a ** b.   d/da = b * a^(b-1), 0 where b == 0;  d/db = a^b * ln(a) = out * ln(a), 0 where a == 0 and
     b >= 0 (PyTorch's masks: 0^0 and 0^b would otherwise give 0 * inf = nan)."""
+    if _is_bool(a) and isinstance(b, Tensor) and _is_bool(b):
+        _not_bool("pow", a)
     a, b = _pair(a, b, "pow")
     def backward(g, out):
         a, b = out.parents
@@ -82,7 +102,10 @@ def pow(a, b):
                     db = where((a._data == 0) & (b._data >= 0), 0.0, db)
         return da, db
 
-    return make_op("pow", _broadcasting("pow", np.power, a, b), (a, b), backward)
+    data = _broadcasting("pow", np.power, a, b)
+    if data.dtype != a._data.dtype:  # NumPy raises bool ** bool to int8; PyTorch keeps the promoted dtype
+        data = data.astype(a._data.dtype)
+    return make_op("pow", data, (a, b), backward)
 
 
 def _extremum(name, np_fn, wins, a, b):
@@ -170,6 +193,7 @@ def sqrt(x):
 @primitive
 def abs(x):
     """|x|.   d/dx = sign(x) (0 at 0, as in PyTorch)."""
+    _not_bool("abs", x)
     return make_op("abs", np.abs(x._data), (x,), lambda g, out: (g * _wrap(np.sign(out.parents[0]._data)),))
 
 
@@ -230,9 +254,10 @@ def sigmoid_backward(g, y):
 
 @primitive
 def relu(x):
-    """max(x, 0).   d/dx = 1 where x > 0, else 0."""
-    return make_op("relu", np.maximum(x._data, 0), (x,), lambda g, out: (g * _wrap(out.parents[0]._data > 0),),
-                   saved=(x,))
+    """max(x, 0).   d/dx = 1 where x > 0 (where the output is > 0), else 0."""
+    _not_bool("relu", x)
+    return make_op("relu", np.maximum(x._data, 0), (x,), lambda g, out: (g * _wrap(out._data > 0),),
+                   saved=("output",))
 
 
 @primitive
@@ -412,7 +437,9 @@ def reciprocal(x):
 
 
 def square(x):
-    """x^2, as x * x (an int tensor stays int)."""
+    """x^2, as x * x (an int tensor stays int; a bool one becomes int64, as in PyTorch)."""
+    if x._data.dtype == np.bool_:
+        x = astype(x, np.int64)
     return mul(x, x)
 
 
@@ -505,6 +532,26 @@ def xlogy(input, other):
         product = _broadcasting("xlogy", lambda x, y: x * np.log(y), x, y)
     data = np.where((x._data == 0) & ~np.isnan(y._data), 0, product).astype(product.dtype)
     return make_op("xlogy", data, (x, y), backward)
+
+
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2 (composed; Adam's moment updates in PyTorch's source use it)."""
+    return input + value * tensor1 * tensor2
+
+
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2 (composed)."""
+    return input + value * tensor1 / tensor2
+
+
+def clamp_min(input, min):
+    """max(input, min): :func:`clamp` with a lower bound only."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input, max):
+    """min(input, max): :func:`clamp` with an upper bound only."""
+    return clamp(input, max=max)
 
 
 def lerp(input, end, weight):
@@ -622,6 +669,8 @@ def _rounded_div(name, input, other, rounding_mode):
 def floor_divide(input, other):
     """input // other rounded toward -inf (Python's //), as ``div(input, other, rounding_mode="floor")``.
     d/dinput = 0,  d/dother = 0 (PyTorch has no derivative here and refuses a backward through it)."""
+    if _is_bool(input) and _is_bool(other):
+        _not_bool("floor_divide", input if isinstance(input, Tensor) else other)
     return _rounded_div("floor_divide", input, other, "floor")
 
 
@@ -797,7 +846,7 @@ arctan2, clip = atan2, clamp  # PyTorch's aliases
 _MATH = ["tan", "asin", "acos", "atan", "atan2", "arctan2", "sinh", "cosh", "asinh", "acosh", "atanh", "rsqrt",
          "square", "reciprocal", "log2", "log10", "log1p", "exp2", "expm1", "logaddexp", "lerp", "hypot", "xlogy",
          "nan_to_num", "copysign", "floor", "ceil", "round", "trunc", "frac", "sign", "sgn", "floor_divide",
-         "remainder", "fmod"]
+         "remainder", "fmod", "addcmul", "addcdiv", "clamp_min", "clamp_max"]
 _BITS = ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
          "logical_and", "logical_or", "logical_xor", "logical_not"]
 _COMPARE = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal",

@@ -11,7 +11,7 @@ live in ``kernels/recurrent.py`` and whose backward is first-order only.
 import numpy as np
 
 from ..kernels import recurrent
-from ..tensor import _wrap, is_grad_enabled, make_op
+from ..tensor import Tensor, _wrap, is_grad_enabled, make_op
 from .base import primitive
 from .matmul import linear
 from .movement import cat, stack
@@ -23,12 +23,14 @@ from .movement import cat, stack
 def scaled_softmax(scores, scale, mask):
     """weights = softmax(scores * scale + mask) along the last dimension, as one primitive.
 
-    Derivative: dL/dscores = scale * w * (g - sum_j g_j w_j), per row.
+    Derivative: dL/dscores = scale * w * (g - sum_j g_j w_j), per row;  dL/dmask = w * (g - sum_j g_j w_j).
 
     The reference is :func:`scaled_softmax_reference`; fused because attention runs it on every
     (query, key) pair, and one pass replaces six ops (mul, add, then softmax's sub, exp, sum, div).
-    ``mask`` is a constant float array; a row that is -inf everywhere gets weights 0 (and so gradient 0)
-    instead of the reference's NaN."""
+    ``mask`` is a float array (a constant) or a float Tensor (then a parent, with its gradient); a row that
+    is -inf everywhere gets weights 0 (and so gradient 0) instead of the reference's NaN."""
+    parents = (scores,) if not isinstance(mask, Tensor) else (scores, mask)
+    mask = mask._data if isinstance(mask, Tensor) else mask
     z = scores._data * scale
     dead = None
     if mask is not None:
@@ -45,15 +47,16 @@ def scaled_softmax(scores, scale, mask):
         z *= ~dead
 
     def backward(g, out):
-        return ((g - (g * out).sum(-1, keepdim=True)) * out * scale,)
+        dz = (g - (g * out).sum(-1, keepdim=True)) * out
+        return (dz * scale,) if len(out.parents) == 1 else (dz * scale, dz)
 
-    return make_op("scaled_softmax", z, (scores,), backward)
+    return make_op("scaled_softmax", z, parents, backward, saved=("output",))
 
 
 def scaled_softmax_reference(scores, scale, mask):
     """softmax(scores * scale + mask) along the last dimension, composed of ops."""
     z = scores * scale
-    return (z if mask is None else z + _wrap(mask)).softmax(-1)
+    return (z if mask is None else z + (mask if isinstance(mask, Tensor) else _wrap(mask))).softmax(-1)
 
 
 # ------------------------------------------------ the recurrent cells' equations (compositions)

@@ -12,6 +12,14 @@ Each computes the tensor's new value with the ordinary (out-of-place) op and han
 Every write counts on the tensor's version counter (shared with its views); a backward that needs a
 value overwritten since it was saved raises an error naming the op. So no derivative lives here:
 each in-place op's gradient is its out-of-place op's, plus ``index_put`` (assignment) below.
+
+>>> import tinygrad_edu as tg
+>>> w = tg.tensor([1.0, 2.0], requires_grad=True)
+>>> h = w * 2
+>>> h[0] = 5.0            # recorded: h's history is rebased onto the assignment
+>>> h.sum().backward()
+>>> w.grad                # h[0] no longer depends on w
+tensor([0., 2.])
 """
 
 import numpy as np
@@ -56,7 +64,8 @@ def _assign(array, idx, value, x):
     except ValueError as e:
         if not array.flags.writeable:
             raise RuntimeError("setitem: this tensor is a broadcast view (expand / broadcast_to): several of its "
-                               "elements are one memory location, so it cannot be written; write into a .clone()") from None
+                               "elements are one memory location, so it cannot be written; write into a .clone()"
+                               ) from None
         raise RuntimeError(f"setitem: a value of shape {np.shape(value)} cannot be assigned to a selection of shape "
                            f"{np.shape(array[idx])} of a tensor of shape {x.shape} ({e})") from None
 
@@ -98,12 +107,12 @@ TWINS = [
 
 def add_(self, other, *, alpha=1):
     """In-place ``self += alpha * other``."""
-    return _write(self, self + (other if alpha == 1 else alpha * other), "add_")
+    return _write(self, self.add(other, alpha=alpha), "add_")
 
 
 def sub_(self, other, *, alpha=1):
     """In-place ``self -= alpha * other``."""
-    return _write(self, self - (other if alpha == 1 else alpha * other), "sub_")
+    return _write(self, self.sub(other, alpha=alpha), "sub_")
 
 
 def fill_(self, value):
@@ -164,7 +173,8 @@ def random_(self, from_=0, to=None, *, generator=None):
     if to is None and from_ != 0:
         from_, to = 0, from_
     if to is None:
-        to = 2 ** np.finfo(self._data.dtype).nmant + 1 if self._data.dtype.kind == "f" else np.iinfo(self._data.dtype).max
+        dtype = self._data.dtype
+        to = 2 ** np.finfo(dtype).nmant + 1 if dtype.kind == "f" else np.iinfo(dtype).max
     return _fill_with(self, "random_", _numpy_rng(generator, "random_").integers(from_, to, self.shape))
 
 

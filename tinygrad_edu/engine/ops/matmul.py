@@ -34,7 +34,8 @@ def matmul(a, b):
         gb = None if not b.requires_grad else (g.mT @ a).mT if transposed else a.mT @ g
         return (g @ b.mT if a.requires_grad else None), gb
 
-    return make_op("matmul", _broadcasting("matmul", np.matmul, a, b, core=2), (a, b), backward)
+    return make_op("matmul", _broadcasting("matmul", np.matmul, a, b, core=2), (a, b), backward,
+                   saved=(b if a.requires_grad else None, a if b.requires_grad else None))
 
 
 @primitive
@@ -62,7 +63,8 @@ def linear(x, weight, bias=None):
                 g2.mT @ x2 if weight.requires_grad else None,
                 g2.sum(0) if bias and bias[0].requires_grad else None)
 
-    return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward)
+    return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward,
+                   saved=(weight if x.requires_grad else None, x if weight.requires_grad else None))
 
 
 # ------------------------------------------------------------------------------------------ einsum
@@ -72,9 +74,11 @@ _LETTERS = string.ascii_letters
 @primitive
 def _einsum(equation, *operands):
     """out = einsum(equation, *operands) for an explicit equation of letters ("ij,jk->ik"): the product of
-    the operands summed over every letter missing from the output.   d out/d operand k: the einsum of G
-    with the other operands, whose output is operand k's letters (see :func:`_einsum_gradient`)."""
+    the operands summed over every letter missing from the output.   dL/d(operand k) = the einsum of G
+    with the other operands whose output is operand k's letters (for "ij,jk->ik": G B^T and A^T G)."""
     data = np.einsum(equation, *(x._data for x in operands), optimize=len(operands) > 1)
+    if len(operands) == 1 and np.may_share_memory(data, operands[0]._data):
+        data = data.copy()  # a transpose or a diagonal comes back as a view: a result owns its memory
 
     def backward(g, out):
         inputs, output = equation.split("->")
@@ -120,11 +124,10 @@ def einsum(equation, *operands):
     in one operand takes its diagonal. Dimensions of size 1 broadcast.
 
     >>> a, b = Tensor([[1.0, 2.0], [3.0, 4.0]]), Tensor([[1.0, 0.0], [0.0, 1.0]])
-    >>> einsum("ij,jk->ik", a, b)       # a @ b
-    tensor([[1., 2.],
-            [3., 4.]])
-    >>> einsum("ii", a)                 # the trace
-    tensor(5.)
+    >>> einsum("ij,jk->ik", a, b).tolist()       # a @ b
+    [[1.0, 2.0], [3.0, 4.0]]
+    >>> einsum("ii", a).item()                   # the trace
+    5.0
     """
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
@@ -310,8 +313,8 @@ def tensordot(a, b, dims=2):
     n dimensions with b's first n; a pair of lists ([dims of a], [dims of b]) names them. The result has
     a's remaining dimensions, then b's.
 
-    >>> tensordot(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]), dims=1)   # a matrix product
-    tensor([[11.]])
+    >>> tensordot(Tensor([[1.0, 2.0]]), Tensor([[3.0], [4.0]]), dims=1).tolist()   # a matrix product
+    [[11.0]]
     """
     _operands("tensordot", a, b)
     if isinstance(dims, (int, np.integer)):

@@ -84,14 +84,17 @@ def _is_basic(idx):
 
 @primitive
 def getitem(x, idx):
-    """``x[idx]`` with ints, slices, None, Ellipsis, integer arrays/Tensors and boolean masks.
-    Backward: scatter-add the gradient into zeros of x's shape; a repeated index adds up."""
+    """``x[idx]`` with ints, slices, None, Ellipsis, integer arrays/Tensors and boolean masks (ints apply
+    before the arrays, as in PyTorch).   Backward: scatter-add the gradient into zeros of x's shape; a
+    repeated index adds up."""
     idx = _index(idx)
     split = _ints_then_arrays(idx)
     if split is not None:
         return getitem(getitem(x, split[0]), split[1])
     try:
         data = x._data[idx]
+        if type(data) is not np.ndarray:  # one element: NumPy copies it out; x[i, ...] is a 0-d view, as PyTorch's
+            data = x._data[(idx if isinstance(idx, tuple) else (idx,)) + (Ellipsis,)]
     except IndexError as e:
         raise IndexError(f"index into a tensor of shape {x.shape}: {e}") from None
     basic = _is_basic(idx)
@@ -141,7 +144,8 @@ def _constant_pad(x, widths, value):
     if builtins.min(builtins.min(w) for w in widths) < 0:
         raise ValueError(f"pad: widths must be non-negative, got {widths}")
     inner = tuple(slice(lo, lo + n) for (lo, _), n in zip(widths, x.shape))
-    return make_op("constant_pad", np.pad(x._data, widths, constant_values=value), (x,), lambda g, out: (g[inner],), saved=())
+    return make_op("constant_pad", np.pad(x._data, widths, constant_values=value), (x,), lambda g, out: (g[inner],),
+                   saved=())
 
 
 # ----------------------------------------------------------------------------------- composites
@@ -274,12 +278,12 @@ def masked_fill(x, mask, value):
 
 def tril(x, diagonal=0):
     """Keep the lower triangle (j <= i + diagonal) of the last two dimensions; zero the rest."""
-    return where(np.tri(*x.shape[-2:], k=diagonal, dtype=bool), x, 0)
+    return where(np.tri(*x.shape[-2:], k=diagonal, dtype=bool), x, _wrap(np.zeros((), x._data.dtype)))
 
 
 def triu(x, diagonal=0):
     """Keep the upper triangle (j >= i + diagonal) of the last two dimensions; zero the rest."""
-    return where(~np.tri(*x.shape[-2:], k=diagonal - 1, dtype=bool), x, 0)
+    return where(~np.tri(*x.shape[-2:], k=diagonal - 1, dtype=bool), x, _wrap(np.zeros((), x._data.dtype)))
 
 
 # --------------------------------------------------------------------- indices, checked as PyTorch

@@ -286,13 +286,15 @@ def mean(x, dim=None, keepdim=False, *, dtype=None):
 @_dim_or_axis
 def any(x, dim=None, keepdim=False):
     """True where some element along ``dim`` (int, tuple or None for all) is non-zero; a bool tensor."""
-    return _wrap(np.any(x._data, axis=_dims(dim, x.ndim, "any"), keepdims=keepdim))
+    found = np.any(x._data, axis=_dims(dim, x.ndim, "any"), keepdims=keepdim)
+    return _wrap(found.astype(np.uint8) if x._data.dtype == np.uint8 else found)  # uint8 in, uint8 out (PyTorch)
 
 
 @_dim_or_axis
 def all(x, dim=None, keepdim=False):
     """True where every element along ``dim`` (int, tuple or None for all) is non-zero; a bool tensor."""
-    return _wrap(np.all(x._data, axis=_dims(dim, x.ndim, "all"), keepdims=keepdim))
+    found = np.all(x._data, axis=_dims(dim, x.ndim, "all"), keepdims=keepdim)
+    return _wrap(found.astype(np.uint8) if x._data.dtype == np.uint8 else found)  # uint8 in, uint8 out (PyTorch)
 
 
 @_dim_or_axis
@@ -452,6 +454,8 @@ def min(x, dim=None, keepdim=False):
 @_dim_or_axis
 def argmax(x, dim=None, keepdim=False):
     """Index of the largest element (of the flattened tensor when dim is None); no gradient."""
+    if x._data.dtype == np.bool_:
+        raise RuntimeError('argmax: "argmax_cpu" not implemented for \'Bool\'; convert with .long() first')
     return _arg("argmax", np.argmax, x, dim, keepdim)
 
 
