@@ -151,3 +151,26 @@ def test_errors():
     with pytest.raises(ValueError, match="unsupported nonlinearity 'gelu'"):
         init.kaiming_normal_(t, nonlinearity="gelu")
     assert np.all(np.isnan(t.numpy()))  # the failed calls left the tensor alone
+
+
+def test_init_functions_draw_from_a_given_generator_only():
+    w = tg.Tensor(np.zeros((3, 4), np.float32))
+    draws = []
+    for seed in (5, 5, 6):
+        tg.manual_seed(seed + 100)  # the global seed must not matter
+        draws.append(init.kaiming_uniform_(w, generator=tg.Generator().manual_seed(seed)).numpy().copy())
+    np.testing.assert_array_equal(draws[0], draws[1])
+    assert not np.array_equal(draws[0], draws[2])
+    g = tg.Generator().manual_seed(3)
+    a = init.normal_(w, generator=g).numpy().copy()
+    b = init.normal_(w, generator=g).numpy().copy()
+    assert not np.array_equal(a, b)  # the generator's stream moves on
+
+
+def test_a_dataloader_shuffles_with_a_given_generator():
+    ds = tg.data.TensorDataset(np.arange(20))
+    orders = [[int(v) for (b,) in tg.data.DataLoader(ds, 5, shuffle=True, generator=tg.Generator().manual_seed(s))
+               for v in b.numpy()] for s in (1, 1, 2)]
+    assert orders[0] == orders[1] != orders[2] and sorted(orders[0]) == list(range(20))
+    with pytest.raises(ValueError, match="seed or generator"):
+        tg.data.DataLoader(ds, 5, seed=1, generator=tg.Generator())

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..engine.random import generator
+from ..engine.random import generator as rng
 from ..engine.tensor import Tensor
 
 
@@ -35,7 +35,8 @@ class DataLoader:
     ``dataset`` is anything with ``__len__`` and ``__getitem__``. Each epoch (each ``iter``) visits every
     sample once; with ``shuffle`` in a new random order, drawn from ``np.random.default_rng(seed)`` created
     once here when ``seed`` is given (``loader.generator``; its state is what a checkpoint saves to resume
-    the same order), else from the library's generator. ``drop_last`` drops a final batch
+    the same order), or from ``generator`` (a ``tinygrad_edu.Generator``, as PyTorch's ``generator=``),
+    else from the library's generator. ``drop_last`` drops a final batch
     smaller than ``batch_size``. A sample that is a tuple gives a tuple of batch Tensors; any other sample
     gives one batch Tensor (each sample converted as ``Tensor(sample)`` would be).
 
@@ -44,11 +45,15 @@ class DataLoader:
     [(4,), (4,), (2,)]
     """
 
-    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None):
+    def __init__(self, dataset, batch_size=1, shuffle=False, drop_last=False, seed=None, *, generator=None):
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
         self.dataset, self.batch_size, self.shuffle, self.drop_last = dataset, int(batch_size), shuffle, drop_last
-        self.generator = None if seed is None else np.random.default_rng(seed)
+        if seed is not None and generator is not None:
+            raise ValueError("DataLoader: give seed or generator, not both")
+        self.generator = np.random.default_rng(seed) if seed is not None else None
+        if generator is not None:
+            self.generator = rng(generator)  # its NumPy Generator: draws here move the given one on
 
     def __len__(self):
         n, b = len(self.dataset), self.batch_size
@@ -57,7 +62,7 @@ class DataLoader:
     def __iter__(self):
         n = len(self.dataset)
         if self.shuffle:
-            order = (generator() if self.generator is None else self.generator).permutation(n)
+            order = (rng() if self.generator is None else self.generator).permutation(n)
         else:
             order = np.arange(n)
         for start in range(0, len(self) * self.batch_size, self.batch_size):

@@ -119,10 +119,11 @@ def set_rng_state(new_state):
     default_generator.set_state(new_state)
 
 
-def generator():
-    """The NumPy Generator every random function of the library draws from by default (the default
+def generator(source=None):
+    """The NumPy Generator behind ``source`` (a :class:`Generator`, as the ``generator=`` arguments take):
+    without one, the one every random function of the library draws from by default (the default
     :class:`Generator`'s: seeding it keeps this object and restarts its stream)."""
-    return default_generator._rng
+    return _numpy_rng(source, "generator=")
 
 
 def _numpy_rng(generator, name):

@@ -2,7 +2,8 @@
 
 Each ``*_`` function overwrites a Tensor's array in place (a plain NumPy write, so nothing is
 recorded in a graph) and returns the tensor. All randomness comes from the library's generator:
-``tinygrad_edu.manual_seed`` makes it reproducible.
+``tinygrad_edu.manual_seed`` makes it reproducible; ``generator=`` (a ``tinygrad_edu.Generator``) draws
+from that one instead, as in PyTorch.
 """
 
 import math
@@ -10,7 +11,7 @@ import numbers
 
 import numpy as np
 
-from ..engine.random import generator
+from ..engine.random import generator as rng
 
 __all__ = ["calculate_gain", "constant_", "kaiming_normal_", "kaiming_uniform_", "normal_", "ones_", "orthogonal_",
            "uniform_", "xavier_normal_", "xavier_uniform_", "zeros_"]
@@ -53,14 +54,14 @@ def _fill(tensor, values):
     return tensor
 
 
-def uniform_(tensor, a=0.0, b=1.0):
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with samples of U(a, b)."""
-    return _fill(tensor, generator().uniform(a, b, tensor.shape))
+    return _fill(tensor, rng(generator).uniform(a, b, tensor.shape))
 
 
-def normal_(tensor, mean=0.0, std=1.0):
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with samples of N(mean, std^2)."""
-    return _fill(tensor, generator().normal(mean, std, tensor.shape))
+    return _fill(tensor, rng(generator).normal(mean, std, tensor.shape))
 
 
 def constant_(tensor, val):
@@ -95,35 +96,35 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """Glorot & Bengio (2010): U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)), i.e. std
     gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = math.sqrt(3.0) * gain * math.sqrt(2.0 / (fan_in + fan_out))
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """Glorot & Bengio (2010): N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
-    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)))
+    return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He et al. (2015): U(-bound, bound) with bound = gain * sqrt(3 / fan), gain =
     calculate_gain(nonlinearity, a) and fan the fan_in or fan_out given by ``mode``."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """He et al. (2015): N(0, std^2) with std = gain / sqrt(fan), as in :func:`kaiming_uniform_`."""
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
-def orthogonal_(tensor, gain=1):
+def orthogonal_(tensor, gain=1, generator=None):
     """Saxe et al. (2013): a (semi-)orthogonal matrix times ``gain``, shaped (rows, numel / rows).
     PyTorch's algorithm: QR of a standard normal matrix (taken tall, transposed back if wide), with
     each column of Q multiplied by the sign of R's diagonal so the result is uniformly distributed."""
@@ -133,7 +134,7 @@ def orthogonal_(tensor, gain=1):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    flattened = generator().normal(0.0, 1.0, (rows, cols))
+    flattened = rng(generator).normal(0.0, 1.0, (rows, cols))
     if rows < cols:
         flattened = flattened.T
     q, r = np.linalg.qr(flattened)
