@@ -426,3 +426,11 @@ def test_extremes_over_an_empty_dim_raise_index_error_as_torch(call):
 def test_extremes_of_all_of_an_empty_tensor_raise_runtime_error_as_torch(call):
     with pytest.raises(RuntimeError, match="cannot reduce the empty tensor"):
         call(tg.Tensor(np.zeros((2, 0))))
+
+
+def test_keepdims_is_another_name_for_keepdim():
+    x = tg.Tensor(np.arange(6.0).reshape(2, 3))
+    np.testing.assert_array_equal(x.sum(1, keepdims=True).numpy(), [[3.0], [12.0]])
+    assert x.mean(0, keepdims=True).shape == (1, 3) and x.amax(axis=1, keepdims=False).shape == (2,)
+    with pytest.raises(TypeError, match="both keepdim and keepdims"):
+        x.sum(1, keepdim=True, keepdims=True)

@@ -19,14 +19,16 @@ from .movement import cat, flip, gather
 
 
 def _dim_or_axis(fn):
-    """Let ``fn`` take ``axis=`` for ``dim=`` (``x.sum(axis=1)``), as PyTorch does for NumPy users."""
+    """Let ``fn`` take ``axis=`` for ``dim=`` and ``keepdims=`` for ``keepdim=`` (``x.sum(axis=1,
+    keepdims=True)``), as PyTorch does for NumPy users."""
 
     @functools.wraps(fn)
-    def reduction(*args, axis=None, **kwargs):
-        if axis is not None:
-            if "dim" in kwargs:
-                raise TypeError(f"{fn.__name__}() got both dim and axis (axis is another name for dim)")
-            kwargs["dim"] = axis
+    def reduction(*args, axis=None, keepdims=None, **kwargs):
+        for alias, name, value in (("axis", "dim", axis), ("keepdims", "keepdim", keepdims)):
+            if value is not None:
+                if name in kwargs:
+                    raise TypeError(f"{fn.__name__}() got both {name} and {alias} ({alias} is another name for {name})")
+                kwargs[name] = value
         return fn(*args, **kwargs)
 
     return reduction
