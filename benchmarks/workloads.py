@@ -120,6 +120,39 @@ def _mlp_step(lib, tensor):
 mlp_ours, mlp_torch = _both(_mlp_step)
 
 
+# --------------------------------------------------------- (b2) a makemore-style step (issue 17)
+MAKEMORE_BATCH, MAKEMORE_LR = 32, 0.1
+
+
+def _makemore_step(lib, tensor):
+    """makemore's MLP (part 3): a 3-character context embedded in 10 dimensions, Linear(30, 200) without
+    bias, BatchNorm1d, Tanh, Linear(200, 27); batch 32, cross-entropy, and the lecture's manual SGD
+    ``p.data += -lr * p.grad``. Small tensors: what it measures is the cost of each op and of autograd."""
+    nn = lib.nn
+    model = nn.Sequential(nn.Embedding(27, 10), nn.Flatten(), nn.Linear(30, 200, bias=False), nn.BatchNorm1d(200),
+                          nn.Tanh(), nn.Linear(200, 27))
+    rng = np.random.default_rng(0)
+    params = list(model.parameters())
+    with lib.no_grad():  # the same start on both libraries
+        for p in params:
+            p.copy_(tensor(rng.uniform(-0.1, 0.1, tuple(p.shape)).astype(np.float32)))
+    x, y = tensor(rng.integers(0, 27, (MAKEMORE_BATCH, 3))), tensor(rng.integers(0, 27, MAKEMORE_BATCH))
+
+    def step():
+        loss = nn.functional.cross_entropy(model(x), y)
+        for p in params:
+            p.grad = None
+        loss.backward()
+        for p in params:
+            p.data += -MAKEMORE_LR * p.grad
+
+    step.parameters = lambda: [p.detach().numpy() for p in params]
+    return step
+
+
+makemore_ours, makemore_torch = _both(_makemore_step)
+
+
 # ------------------------------------------------------------------------ (c) a moons epoch
 MOONS = 1000
 
@@ -255,6 +288,8 @@ transformer_ours, transformer_torch = _both(_transformer_step)
 WORKLOADS = [
     Workload("op overhead: 1,000 chained ops on (16,), fwd+bwd", 1.0, chain_ours, chain_torch),
     Workload("MLP 784-512-256-10, batch 256, SGD-momentum step", 1.1, mlp_ours, mlp_torch),
+    Workload("makemore step: Embedding-Linear-BatchNorm1d-Tanh-Linear, batch 32, p.data SGD", 1.0, makemore_ours,
+             makemore_torch),
     Workload("moons epoch: MLP 2-16-16-2, 1,000 points, batch 32, Adam", None, moons_ours, moons_torch),
     Workload("CNN step: 2 conv + pool + linear, batch 64 of 1x28x28, SGD-momentum", 2.0, cnn_ours, cnn_torch),
     Workload("Conv2d 16->32 3x3 pad 1 on (64, 16, 32, 32), fwd+bwd", 2.0, conv_ours, conv_torch),

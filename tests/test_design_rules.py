@@ -168,8 +168,8 @@ tg.make_op
 # ------------------------------------------------------------------------ 2. imports: one direction
 # DESIGN.md's layers, lowest first: a module may import from its own layer and those below. The command
 # line and the package's __init__ (the empty name), which imports every layer, come last.
-LAYERS = ({"engine"}, {"autograd", "linalg"}, {"nn"}, {"optim", "data"}, {"models", "train"}, {"viz", "demo"},
-          {"__main__"}, {""})
+LAYERS = ({"engine"}, {"autograd", "linalg"}, {"nn"}, {"optim", "data"}, {"models", "train"},
+          {"viz", "demo", "utils"}, {"run"}, {"__main__"}, {""})
 
 
 def layer(module):

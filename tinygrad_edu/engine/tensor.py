@@ -412,8 +412,9 @@ def make_op(op, data, parents, backward, saved=None):
 def _mark_view(out, parents):
     """``out`` shows (part of) a parent's memory, as ``x[0]`` or ``x.T`` do: it shares that memory's
     version counter, and an in-place write into it is a write into the parent too."""
+    owner = out._data.base  # NumPy points a view (of a view...) at the array that owns the memory
     for p in parents:
-        if np.may_share_memory(out._data, p._data):
+        if owner is p._data or owner is p._data.base:
             out._base = _root(p)
             return
 

@@ -54,8 +54,9 @@ def _tensor(x, like=None):
 
 def _pair(a, b, name):
     """The operands of the binary op ``name`` as Tensors of the dtype PyTorch's promotion gives them
-    (see ``engine/dtype.py``). Two tensors of one dtype, and a float tensor with a Python number, take
-    the fast path the op-overhead benchmark measures; other operands are checked and converted here."""
+    (see ``engine/dtype.py``). Two tensors of one dtype, and a float tensor with a Python number on
+    either side, take the fast path the op-overhead benchmark measures; other operands are checked and
+    converted here."""
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a._data.dtype is b._data.dtype:
@@ -64,6 +65,8 @@ def _pair(a, b, name):
             return a, _wrap(np.array(b, dtype=a._data.dtype))
         else:
             _check_operands(name, a, b)
+    elif type(a) in (float, int) and isinstance(b, Tensor) and b._data.dtype.kind == "f":  # 2.0 * x
+        return _wrap(np.array(a, dtype=b._data.dtype)), b
     else:
         _check_operands(name, a, b)
     a, b = (x if isinstance(x, (Tensor, float, int, bool)) else _tensor(x) for x in (a, b))
