@@ -623,6 +623,7 @@ assert len({c.name for c in FUSED_CASES}) == len(FUSED_CASES), "duplicate fused 
 
 # the entries of the later op families, each file registering its cases with case() and naming its ops
 import op_table_elementwise  # noqa: E402,F401
+import op_table_fused_nn  # noqa: E402,F401
 import op_table_linalg  # noqa: E402,F401
 import op_table_movement  # noqa: E402,F401
 import op_table_reduce  # noqa: E402,F401

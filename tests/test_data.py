@@ -258,7 +258,7 @@ def test_loader_over_any_indexable_dataset():
     assert xb.numpy().tolist() == [[4.0, 4.0]] and xb.dtype == np.float64
     assert yb.numpy().tolist() == [4] and yb.dtype == np.int64
     batches = list(DataLoader([0.5, 1.5, 2.5], batch_size=2))
-    assert [b.numpy().tolist() for b in batches] == [[0.5, 1.5], [2.5]] and batches[0].dtype == np.float32
+    assert [b.numpy().tolist() for b in batches] == [[0.5, 1.5], [2.5]] and batches[0].dtype == np.float64
 
 
 @pytest.mark.parametrize("batch_size", [0, -3, 2.5])

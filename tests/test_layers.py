@@ -301,7 +301,7 @@ def test_reprs_match_torch():
     for ours, theirs in pairs:
         assert repr(ours) == repr(theirs)
     assert repr(L.Linear(2, 3)) == "Linear(in_features=2, out_features=3, bias=True)"
-    assert repr(L.Dropout(0.2)) == "Dropout(p=0.2)"  # no inplace argument here, so no inplace=False
+    assert repr(L.Dropout(0.2)) == "Dropout(p=0.2, inplace=False)"  # PyTorch's repr
 
 
 # -------------------------------------------------------------------------------------------- errors

@@ -34,6 +34,11 @@ TESTED_ELSEWHERE = {
     "binary_cross_entropy_with_logits",
     "conv1d", "conv2d", "unfold", "fold", "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "dropout2d",  # test_conv
     "scaled_dot_product_attention",  # tests/test_attention.py
+    "conv_transpose1d", "conv_transpose2d", "interpolate",  # tests/test_conv_transpose_interp.py
+    "celu", "cosine_embedding_loss", "cosine_similarity", "elu", "group_norm", "hardshrink", "hardsigmoid",
+    "hardswish", "hardtanh", "huber_loss", "kl_div", "logsigmoid", "margin_ranking_loss", "mish", "normalize",
+    "pairwise_distance", "prelu", "relu6", "selu", "smooth_l1_loss", "softmin", "softshrink", "softsign",
+    "tanhshrink", "threshold",  # tests/test_nn_vocab.py
 }
 
 

@@ -36,8 +36,9 @@ class TorchNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return importlib.import_module(ours)
         except ModuleNotFoundError:
             pass
-        parent, _, name = ours.rpartition(".")  # a namespace object such as tinygrad_edu.cuda
-        found = getattr(sys.modules.get(parent), name, None)
+        found = importlib.import_module("tinygrad_edu")  # a namespace such as tinygrad_edu.backends.cudnn
+        for part in spec.name.split(".")[1:]:
+            found = getattr(found, part, None)
         if found is None:
             raise ModuleNotFoundError(f"{spec.name} is not provided by tinygrad_edu", name=spec.name)
         if isinstance(found, types.ModuleType):

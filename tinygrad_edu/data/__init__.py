@@ -1,4 +1,5 @@
-"""Data: toy 2-D datasets, the 8x8 digits and MNIST (IDX files), a train/test split, TensorDataset and DataLoader.
+"""Data: toy 2-D datasets, the 8x8 digits and MNIST (IDX files), a train/test split, and ``torch.utils.data``'s
+Dataset, DataLoader and samplers (also reachable as ``tinygrad_edu.utils.data``).
 
 >>> from tinygrad_edu.data import DataLoader, TensorDataset, make_moons
 >>> X, y = make_moons(200, noise=0.1, seed=0)
@@ -8,11 +9,34 @@
 
 from .datasets import make_blobs, make_circles, make_moons, make_spiral, train_test_split
 from .images import load_digits, load_fashion_mnist, load_mnist, read_idx, write_idx
-from .loader import DataLoader, TensorDataset
+from .loader import (
+    ChainDataset,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    Subset,
+    TensorDataset,
+    default_collate,
+    default_convert,
+    get_worker_info,
+    random_split,
+)
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 from .text import CharDataset, CharVocab, TextWindows, load_pydoc_corpus, load_text
 from .translation import TranslationDataset, character_error_rate, load_pairs, number_pairs
 
-__all__ = ["DataLoader", "TensorDataset", "make_blobs", "make_circles", "make_moons", "make_spiral",
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split",
+           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler", "DataLoader", "default_collate", "default_convert", "get_worker_info",
+           "make_blobs", "make_circles", "make_moons", "make_spiral",
            "train_test_split", "load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "write_idx",
            "CharVocab", "CharDataset", "TextWindows", "load_text", "load_pydoc_corpus",
            "TranslationDataset", "character_error_rate", "load_pairs", "number_pairs"]

@@ -2,6 +2,11 @@
 one device. A ``device('cuda')`` object can be made (PyTorch programs build one before asking
 ``cuda.is_available()``), but moving a tensor or a model to it is an error that says why."""
 
+# PyTorch's device types: any of them makes a device object; only 'cpu' holds tensors here
+TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga", "maia", "xla",
+         "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
+GPU_TYPES = ("cuda", "mps", "xpu", "hip", "opengl", "opencl", "vulkan")
+
 
 class device:
     """``device('cpu')`` or ``device('cpu', 0)``, as ``torch.device``; compares equal to its string."""
@@ -11,7 +16,15 @@ class device:
     def __init__(self, type, index=None):
         if isinstance(type, device):
             type, index = type.type, type.index
+        if isinstance(type, int):  # PyTorch reads a bare index as the accelerator's: there is none
+            raise RuntimeError(no_backend_message(f"cuda:{type}", "device"))
         name, _, number = str(type).partition(":")
+        if name not in TYPES:
+            raise RuntimeError(f"device: unknown device type {name!r} in {str(type)!r}; expected one of "
+                               f"{', '.join(TYPES)} (and tinygrad_edu computes on 'cpu' only)")
+        if number and not number.isdigit() or index is not None and index < 0:
+            raise RuntimeError(f"device: the index of {str(type)!r} must be a non-negative integer, as in 'cpu:0', "
+                               f"got {number or index!r}")
         self.type, self.index = name, int(number) if number else index
 
     def __repr__(self):
@@ -23,7 +36,7 @@ class device:
 
     def __eq__(self, other):
         if isinstance(other, str):
-            other = device(other)
+            return str(self) == other
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
@@ -33,8 +46,18 @@ class device:
 CPU = device("cpu")
 
 
+def no_backend_message(where, name):
+    """Why ``name`` cannot use device ``where`` (a string): tinygrad_edu has no GPU or other backend."""
+    kind = device(where).type
+    backend = "GPU backend" if kind in GPU_TYPES else f"{kind!r} backend"
+    return (f"{name}: tinygrad_edu has no {backend}: it computes with NumPy on the CPU, so device {where!r} is "
+            f"not available; use device='cpu' (tinygrad_edu.cuda.is_available() is False)")
+
+
 def check_cpu(where, name):
-    """Refuse any device but the CPU, naming the call: ``where`` is a device, a string or None."""
+    """Refuse any device but the CPU, naming the call: ``where`` is a device, a string, an accelerator
+    index (as PyTorch reads ``to(0)``) or None."""
+    if isinstance(where, int) and not isinstance(where, bool):
+        where = f"cuda:{where}"
     if where is not None and device(where).type != "cpu":
-        raise RuntimeError(f"{name}: tinygrad_edu computes on the CPU only (with NumPy), so it cannot use "
-                           f"device {str(where)!r}; leave tensors and models on 'cpu'")
+        raise RuntimeError(no_backend_message(str(where), name))

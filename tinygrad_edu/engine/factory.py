@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .device import check_cpu
 from .ops.base import _np_dtype, _shape_arg, default_float
 from .random import _numpy_rng
 from .tensor import Tensor, _wrap
@@ -19,11 +20,6 @@ from .tensor import Tensor, _wrap
 def _make(data, requires_grad):
     t = _wrap(data)
     return t.requires_grad_() if requires_grad else t
-
-
-def _on_cpu(device, name):
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"{name}: tinygrad_edu runs on the CPU only, got device={device!r}")
 
 
 def _float(dtype):
@@ -56,14 +52,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False):
     >>> tensor([[1, 2], [3, 4]]).dtype
     tinygrad_edu.int64
     """
-    _on_cpu(device, "tensor")
+    check_cpu(device, "tensor")
     return _make(Tensor(data, dtype=_np_dtype(dtype))._data, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor, copying only when it must: a Tensor of the right dtype is returned as is, and
     a NumPy array of the right dtype is shared (writes to either show in the other), as ``torch.as_tensor``."""
-    _on_cpu(device, "as_tensor")
+    check_cpu(device, "as_tensor")
     dtype = _np_dtype(dtype)
     if isinstance(data, Tensor):
         return data if dtype is None or dtype == data.dtype else data.to(dtype)
@@ -94,24 +90,24 @@ def from_numpy(ndarray):
 # ------------------------------------------------------------------------------------ constants
 def empty(*size, dtype=None, device=None, requires_grad=False):
     """A tensor of shape ``size`` whose values are whatever the memory held: write them before reading."""
-    _on_cpu(device, "empty")
+    check_cpu(device, "empty")
     return _make(np.empty(_shape_arg(size), dtype=_float(dtype)), requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False):
-    _on_cpu(device, "zeros")
+    check_cpu(device, "zeros")
     return _make(np.zeros(_shape_arg(size), dtype=_float(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False):
-    _on_cpu(device, "ones")
+    check_cpu(device, "ones")
     return _make(np.ones(_shape_arg(size), dtype=_float(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of shape ``size`` filled with ``fill_value``; without ``dtype``, bool for a bool, int64 for an
     int and the default float dtype for a float, as in PyTorch."""
-    _on_cpu(device, "full")
+    check_cpu(device, "full")
     fill_value = _scalar(fill_value)
     if dtype is None:
         dtype = (np.bool_ if isinstance(fill_value, (bool, np.bool_)) else
@@ -121,30 +117,30 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False):
-    _on_cpu(device, "empty_like")
+    check_cpu(device, "empty_like")
     return _make(np.empty(input.shape, dtype=_or(dtype, input.dtype)), requires_grad)
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False):
-    _on_cpu(device, "zeros_like")
+    check_cpu(device, "zeros_like")
     return _make(np.zeros(input.shape, dtype=_or(dtype, input.dtype)), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False):
-    _on_cpu(device, "ones_like")
+    check_cpu(device, "ones_like")
     return _make(np.ones(input.shape, dtype=_or(dtype, input.dtype)), requires_grad)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False):
     """A tensor of ``input``'s shape and (without ``dtype``) dtype filled with ``fill_value``: full_like of
     an int64 tensor with 2.7 holds 2."""
-    _on_cpu(device, "full_like")
+    check_cpu(device, "full_like")
     return _make(np.full(input.shape, _scalar(fill_value), dtype=_or(dtype, input.dtype)), requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
     """The n x m identity matrix (n x n without ``m``)."""
-    _on_cpu(device, "eye")
+    check_cpu(device, "eye")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
@@ -153,7 +149,7 @@ def arange(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=
     """[start, end) by step: ``arange(5)`` or ``arange(start, end, step)``. int64 when all of them are
     ints, else the default float dtype. Value i is start + i * step computed in float64 (then converted),
     as PyTorch does, so arange(0, 1, 0.1) has 10 elements and no accumulated rounding."""
-    _on_cpu(device, "arange")
+    check_cpu(device, "arange")
     if end is None:
         start, end = 0, start
     start, end, step = _scalar(start), _scalar(end), _scalar(step)
@@ -177,7 +173,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
     >>> linspace(0, 1, 5).tolist()
     [0.0, 0.25, 0.5, 0.75, 1.0]
     """
-    _on_cpu(device, "linspace")
+    check_cpu(device, "linspace")
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative, got steps={steps}")
     return _make(np.linspace(_scalar(start), _scalar(end), steps).astype(_float(dtype)), requires_grad)
@@ -185,7 +181,7 @@ def linspace(start, end, steps, *, dtype=None, device=None, requires_grad=False)
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
     """``base ** linspace(start, end, steps)``: ``steps`` values evenly spaced on a log scale."""
-    _on_cpu(device, "logspace")
+    check_cpu(device, "logspace")
     if steps < 0:
         raise RuntimeError(f"logspace: number of steps must be non-negative, got steps={steps}")
     exponents = np.linspace(_scalar(start), _scalar(end), steps)
@@ -201,14 +197,14 @@ def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     >>> randn(3, generator=g).tolist() == randn(3, generator=g.manual_seed(0)).tolist()
     True
     """
-    _on_cpu(device, "randn")
+    check_cpu(device, "randn")
     dtype = _floating(_float(dtype), "randn")
     return _make(_numpy_rng(generator, "randn").standard_normal(_shape_arg(size)).astype(dtype), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     """Samples of the uniform distribution on [0, 1)."""
-    _on_cpu(device, "rand")
+    check_cpu(device, "rand")
     dtype = _floating(_float(dtype), "rand")
     return _make(_numpy_rng(generator, "rand").random(_shape_arg(size)).astype(dtype), requires_grad)
 
@@ -246,7 +242,7 @@ def randint_like(input, low=0, high=None, *, generator=None, dtype=None, device=
 
 
 def _randint(name, low, high, size, generator, dtype, device, requires_grad):
-    _on_cpu(device, name)
+    check_cpu(device, name)
     if not isinstance(size, (tuple, list)):
         raise TypeError(f"{name}: size must be a tuple of ints, got {type(size).__name__} "
                         "(write (n,) for one dimension)")
@@ -263,7 +259,7 @@ def randperm(n, *, generator=None, dtype=np.int64, device=None, requires_grad=Fa
     >>> sorted(randperm(4).tolist())
     [0, 1, 2, 3]
     """
-    _on_cpu(device, "randperm")
+    check_cpu(device, "randperm")
     if n < 0:
         raise RuntimeError(f"randperm: n must be non-negative, got n={n}")
     return _make(_numpy_rng(generator, "randperm").permutation(n).astype(_np_dtype(dtype)), requires_grad)
@@ -343,7 +339,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, dtype=None, device=None,
     >>> normal(tensor([0.0, 10.0]), 0.0).tolist()
     [0.0, 10.0]
     """
-    _on_cpu(device, "normal")
+    check_cpu(device, "normal")
     given = [x for x in (mean, std) if isinstance(x, Tensor)]
     if given:
         if size is not None:

@@ -12,6 +12,8 @@ NumPy's (PCG64), not PyTorch's: ``manual_seed(0)`` does not reproduce ``torch.ra
 
 import numpy as np
 
+from .device import check_cpu
+
 _SEED_RANGE = (-2 ** 63, 2 ** 64 - 1)  # what torch.manual_seed accepts; a negative seed wraps around 2**64
 _STATE_BYTES = (16, 16, 1, 4)  # PCG64's state, increment, has_uint32 flag and the buffered uint32
 
@@ -38,8 +40,7 @@ class Generator:
     """
 
     def __init__(self, device="cpu"):
-        if str(device) != "cpu":
-            raise RuntimeError(f"Generator: tinygrad_edu runs on the CPU only, got device={device!r}")
+        check_cpu(device, "Generator")
         self.device = "cpu"
         self._rng = np.random.default_rng()
         self.manual_seed(67280421310721)

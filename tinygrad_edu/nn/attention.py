@@ -29,8 +29,8 @@ the output projection (:meth:`MultiheadAttention._merge`).
 
 import numpy as np
 
-from ..engine.ops import cat
-from ..engine.tensor import Tensor
+from ..engine.ops import cat, pad
+from ..engine.tensor import Tensor, constant
 from . import functional as F
 from . import init
 from .functional import _additive_mask, _attention, scaled_dot_product_attention
@@ -67,6 +67,12 @@ class MultiheadAttention(Module):
     ``in_proj_bias`` (3E,) and ``out_proj`` (a Linear(E, E)). Projection weights start
     Xavier-uniform, the biases at 0, ``out_proj.weight`` as any Linear.
 
+    Two extra keys, as PyTorch's: ``add_bias_kv=True`` appends one learned key and value (parameters
+    ``bias_k``, ``bias_v`` of shape (1, 1, E), Xavier-normal, in the projected space) to every sequence;
+    ``add_zero_attn=True`` appends a key and value of zeros (score 0: a place to put attention that
+    changes nothing). Masks get a column of zeros (allowed) for each, and the weights have S + 1 or
+    S + 2 columns.
+
     ``forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
     average_attn_weights=True, is_causal=False)`` returns (output, weights): the weights (N, L, S)
     averaged over heads, (N, num_heads, L, S) with ``average_attn_weights=False``, or None when
@@ -74,8 +80,7 @@ class MultiheadAttention(Module):
     (L, S) or (N * num_heads, L, S); ``key_padding_mask`` is (N, S) (True at padding keys).
     ``is_causal=True`` without an ``attn_mask`` applies the causal mask (PyTorch requires the mask as
     well and treats the flag as a hint; with a mask given, the mask is used). Dropout on the weights
-    acts only in training mode. ``add_bias_kv``/``add_zero_attn`` are not provided, so kdim, vdim and
-    batch_first are keyword-only.
+    acts only in training mode.
 
     >>> mha = MultiheadAttention(8, 2, batch_first=True)
     >>> x = Tensor(np.ones((3, 5, 8), dtype=np.float32))
@@ -84,7 +89,8 @@ class MultiheadAttention(Module):
     ((3, 5, 8), (3, 5, 5))
     """
 
-    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, *, kdim=None, vdim=None, batch_first=False):
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
+                 kdim=None, vdim=None, batch_first=False):
         super().__init__()
         if num_heads <= 0 or embed_dim % num_heads:
             raise ValueError(f"MultiheadAttention: embed_dim must be divisible by num_heads, got embed_dim={embed_dim} "
@@ -107,6 +113,12 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(np.empty(3 * embed_dim, dtype=np.float32))
         else:
             self.register_parameter("in_proj_bias", None)
+        if add_bias_kv:
+            self.bias_k = Parameter(np.empty((1, 1, embed_dim), dtype=np.float32))
+            self.bias_v = Parameter(np.empty((1, 1, embed_dim), dtype=np.float32))
+        else:
+            self.bias_k = self.bias_v = None
+        self.add_zero_attn = add_zero_attn
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias)
         self.reset_parameters()
 
@@ -119,6 +131,9 @@ class MultiheadAttention(Module):
         if self.in_proj_bias is not None:
             init.zeros_(self.in_proj_bias)
             init.zeros_(self.out_proj.bias)
+        if self.bias_k is not None:
+            init.xavier_normal_(self.bias_k)
+            init.xavier_normal_(self.bias_v)
 
     # ---------------------------------------------------------------------------------- pieces
     def _heads(self, x, first, count):
@@ -150,6 +165,17 @@ class MultiheadAttention(Module):
             return self._heads(query, 0, 3)
         return self._heads(query, 0, 1) + self._key_value(key, value)
 
+    def _extra_keys(self, k, v):
+        """Append the learned key/value (add_bias_kv) and a zero key/value (add_zero_attn) to k, v (N, heads, S, d)."""
+        shape = (1, self.num_heads, 1, self.head_dim)
+        if self.bias_k is not None:
+            k = cat([k, self.bias_k.reshape(shape).expand(k.shape[0], -1, -1, -1)], 2)
+            v = cat([v, self.bias_v.reshape(shape).expand(v.shape[0], -1, -1, -1)], 2)
+        if self.add_zero_attn:
+            zeros = constant(np.zeros((k.shape[0], *shape[1:]), dtype=k.dtype))
+            k, v = cat([k, zeros], 2), cat([v, zeros], 2)
+        return k, v
+
     def _merge(self, out):
         """Heads (N, heads, L, d) -> concatenated (N, L, E) or (L, N, E), then the output projection."""
         out = out.permute((0, 2, 1, 3) if self.batch_first else (2, 0, 1, 3))
@@ -177,6 +203,10 @@ class MultiheadAttention(Module):
                                  f"got {padding.shape}")
             padding = padding[:, None, None, :]
             mask = padding if mask is None else mask + padding
+        extra = (self.bias_k is not None) + bool(self.add_zero_attn)
+        if mask is not None and extra:  # the appended keys are allowed everywhere
+            mask = pad(mask, (0, extra)) if isinstance(mask, Tensor) else \
+                np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, extra)])
         return mask
 
     # --------------------------------------------------------------------------------- calling
@@ -213,6 +243,7 @@ class MultiheadAttention(Module):
         N, L, S = query.shape[1 - seq], query.shape[seq], key.shape[seq]
         mask = self._mask(attn_mask, key_padding_mask, is_causal, N, L, S, query.dtype)
         q, k, v = self._project(query, key, value)
+        k, v = self._extra_keys(k, v)
         out, weights = _attention(q, k, v, mask, self.dropout if self.training else 0.0)
         out = self._merge(out)
         if not need_weights:
@@ -244,7 +275,8 @@ class MultiheadAttention(Module):
                 cache.key, cache.value = self._key_value(memory, memory)
             (q,) = self._heads(query, 0, 1)
             mask = self._mask(None, key_padding_mask, False, q.shape[0], 1, cache.key.shape[2], query.dtype)
-        out, _ = _attention(q, cache.key, cache.value, mask, self.dropout if self.training else 0.0)
+        k, v = self._extra_keys(cache.key, cache.value)
+        out, _ = _attention(q, k, v, mask, self.dropout if self.training else 0.0)
         return self._merge(out)
 
     def extra_repr(self):

@@ -7,9 +7,11 @@ the number of elements, or, for the class-index losses, by the summed class weig
 that are not ignored. The Module classes hold the options and call the functions.
 """
 
+import warnings
+
 import numpy as np
 
-from ..engine.ops import log_softmax, minimum, where
+from ..engine.ops import log_softmax, minimum, softmax_cross_entropy, where
 from ..engine.tensor import Tensor
 from .module import Module
 
@@ -21,9 +23,10 @@ _REDUCTIONS = ("none", "mean", "sum")
 
 
 # ------------------------------------------------------------------------------------------ checks
-def _check_reduction(name, reduction):
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be 'none', 'mean' or 'sum', got {reduction!r}")
+def _check_reduction(name, reduction, allowed=_REDUCTIONS):
+    if reduction not in allowed:
+        options = ", ".join(map(repr, allowed[:-1])) + f" or {allowed[-1]!r}"
+        raise ValueError(f"{name}: reduction must be {options}, got {reduction!r}")
 
 
 def _check_input(name, input):
@@ -91,26 +94,34 @@ def _picked_log_probs(name, log_probs, target, weight, ignore_index, hint=""):
     target's dtype, shape and values first.
     """
     cd = _class_dim(name, log_probs)
-    n_classes = log_probs.shape[cd]
-    t = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
-    if t.dtype.kind not in "iu":
-        raise TypeError(f"{name}: class-index targets must be integers, got dtype {t.dtype} with shape "
-                        f"{t.shape}{hint}")
-    expected = log_probs.shape[:cd] + log_probs.shape[cd + 1:]
-    if t.shape != expected:
-        raise ValueError(f"{name}: input of shape {log_probs.shape} (classes on dim {cd}) needs a target of shape "
-                         f"{expected}, got {t.shape}{hint}")
-    kept = t != ignore_index
-    bad = t[kept & ((t < 0) | (t >= n_classes))]
-    if bad.size:
-        raise IndexError(f"{name}: target {bad.flat[0]} is out of bounds for {n_classes} classes (expected 0 to "
-                         f"{n_classes - 1}, or ignore_index={ignore_index})")
+    t, kept = _class_targets(name, log_probs, target, ignore_index, hint)
     safe = np.where(kept, t, 0)  # any valid class: the ignored terms are multiplied by a zero weight
     picked = log_probs.gather(cd, np.expand_dims(safe, cd)).squeeze(cd)
     if weight is None and kept.all():  # every weight is 1: nothing to multiply, the total is the count
         return -picked, kept.size, kept
     w = Tensor(kept.astype(log_probs.dtype)) if weight is None else where(kept, weight[safe], 0.0)
     return -(picked * w), w.sum(), kept
+
+
+def _class_targets(name, input, target, ignore_index, hint=""):
+    """The class-index ``target`` as an integer array of the input's shape less its class dimension, and
+    the mask of targets that are not ``ignore_index``, after checking its dtype, shape and values."""
+    cd = _class_dim(name, input)
+    n_classes = input.shape[cd]
+    t = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class-index targets must be integers, got dtype {t.dtype} with shape "
+                        f"{t.shape}{hint}")
+    expected = input.shape[:cd] + input.shape[cd + 1:]
+    if t.shape != expected:
+        raise ValueError(f"{name}: input of shape {input.shape} (classes on dim {cd}) needs a target of shape "
+                         f"{expected}, got {t.shape}{hint}")
+    kept = t != ignore_index
+    bad = t[kept & ((t < 0) | (t >= n_classes))]
+    if bad.size:
+        raise IndexError(f"{name}: target {bad.flat[0]} is out of bounds for {n_classes} classes (expected 0 to "
+                         f"{n_classes - 1}, or ignore_index={ignore_index})")
+    return t, kept
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
@@ -169,9 +180,12 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     weight = _optional_tensor(name, "weight", weight, input, (n_classes,))
     # the weight along the class dimension of the input, e.g. (C, 1, 1) for (N, C, H, W)
     class_weight = None if weight is None else weight.reshape((n_classes,) + (1,) * (input.ndim - cd - 1))
-    log_p = log_softmax(input, dim=cd)
-
     t = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
+    hint = f"; class probabilities would need the input's shape {input.shape}"
+    if t.shape != input.shape and label_smoothing == 0 and (weight is None or not weight.requires_grad):
+        t, _ = _class_targets(name, input, t, ignore_index, hint)  # the common case, as one fused primitive
+        return softmax_cross_entropy(input, t, weight, ignore_index, reduction)
+    log_p = log_softmax(input, dim=cd)
     if t.shape == input.shape:
         if t.dtype.kind != "f":
             raise TypeError(f"{name}: a target with the input's shape {input.shape} holds class probabilities and "
@@ -183,7 +197,6 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
         loss = -weighted.sum(cd)
         return _reduce(loss, reduction, input.numpy().size // n_classes)
 
-    hint = f"; class probabilities would need the input's shape {input.shape}"
     loss, total_weight, kept = _picked_log_probs(name, log_p, target, weight, ignore_index, hint)
     if label_smoothing > 0:
         all_classes = log_p if class_weight is None else log_p * class_weight
@@ -296,9 +309,11 @@ class _Loss(Module):
     """Holds ``reduction`` (checked now, not at the first call) and, when given, ``weight`` as a buffer
     so that it moves with the module and is saved in ``state_dict``, as in PyTorch."""
 
+    _reductions = _REDUCTIONS
+
     def __init__(self, reduction="mean", weight=None):
         super().__init__()
-        _check_reduction(type(self).__name__, reduction)
+        _check_reduction(type(self).__name__, reduction, self._reductions)
         self.reduction = reduction
         self.register_buffer("weight", _buffer(weight))
 
@@ -381,3 +396,190 @@ class BCEWithLogitsLoss(_Loss):
 
     def forward(self, input, target):
         return binary_cross_entropy_with_logits(input, target, self.weight, self.reduction, self.pos_weight)
+
+
+# ---------------------------------------------------------------------------- issue 17's losses
+def _legacy_reduction(name, size_average, reduce, reduction):
+    """PyTorch's deprecated ``size_average`` / ``reduce`` pair, still in the signatures: when either is
+    given it decides (reduce=False -> 'none', size_average=False -> 'sum', else 'mean'), with a warning."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn(f"{name}: size_average and reduce are deprecated, please use reduction='none', 'mean' or 'sum' "
+                  "instead.", UserWarning, stacklevel=3)
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """Squared error near 0, absolute error beyond ``beta`` (Fast R-CNN's box loss); with d = |x - y|::
+
+        loss = 0.5 d^2 / beta   where d < beta,   else d - 0.5 beta      (beta = 0: the L1 loss)
+
+    d/dx = (x - y) / beta where d < beta, else sign(x - y).
+
+    >>> smooth_l1_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="sum").item()
+    2.625
+    """
+    name = "smooth_l1_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    _check_input(name, input)
+    if beta < 0:
+        raise RuntimeError(f"{name}: beta must be >= 0, got {beta}")
+    d = (input - _float_target(name, target, input)).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """Squared error near 0, linear beyond ``delta``; with d = |x - y|::
+
+        loss = 0.5 d^2   where d < delta,   else delta (d - 0.5 delta)      (= delta * smooth_l1 with beta=delta)
+
+    ``weight`` (the input's shape) multiplies each element's loss before the reduction.
+    d/dx = x - y where d < delta, else delta sign(x - y).
+
+    >>> huber_loss(Tensor([0.5, 3.0]), Tensor([0.0, 0.0]), reduction="sum").item()
+    2.625
+    """
+    name = "huber_loss"
+    _check_reduction(name, reduction)
+    _check_input(name, input)
+    if delta <= 0:
+        raise RuntimeError(f"{name}: delta must be > 0, got {delta}")
+    d = (input - _float_target(name, target, input)).abs()
+    loss = where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
+    if weight is not None:
+        weight = weight if isinstance(weight, Tensor) else Tensor(np.asarray(weight, dtype=input.dtype))
+        if weight.shape != input.shape:
+            raise ValueError(f"{name}: weight of shape {weight.shape} must have the input's shape {input.shape}")
+        loss = loss * weight
+    return _reduce(loss, reduction)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """Kullback-Leibler divergence KL(target || model), the model given as log-probabilities ``input``::
+
+        loss = target (log target - input)           (0 where target = 0)
+        loss = e^target (target - input)             with log_target=True (target as log-probabilities)
+
+    ``reduction='batchmean'`` divides the sum by the batch size input.shape[0], which is the divergence
+    itself; 'mean' divides by the number of elements, as PyTorch does.   d/dinput = -target (or -e^target).
+
+    >>> p = Tensor([[0.5, 0.5]])
+    >>> kl_div(p.log(), p, reduction="batchmean").item()
+    0.0
+    """
+    name = "kl_div"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    _check_reduction(name, reduction, _REDUCTIONS + ("batchmean",))
+    _check_input(name, input)
+    target = _float_target(name, target, input)
+    loss = target.exp() * (target - input) if log_target else target.xlogy(target) - target * input
+    if reduction == "batchmean":
+        return loss.sum() / input.shape[0] if input.ndim else loss.sum()
+    return _reduce(loss, reduction)
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """Pull pairs together (target 1) or push them apart (target -1), by their cosine similarity::
+
+        cos = x1 . x2 / sqrt((|x1|^2 + 1e-12) (|x2|^2 + 1e-12))      (over the last dimension)
+        loss = 1 - cos   where target = 1,   max(0, cos - margin)   where target = -1
+
+    for inputs (N, D) with target (N,), or (D,) with a 0-d target.
+
+    >>> cosine_embedding_loss(Tensor([[1.0, 0.0]]), Tensor([[0.0, 1.0]]), Tensor([1.0])).item()
+    1.0
+    """
+    name = "cosine_embedding_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    expected = 1 if target.ndim == 0 else 2
+    if target.ndim > 1 or input1.ndim != expected or input2.ndim != expected:
+        raise RuntimeError(f"{name}: expected inputs (N, D) with a target (N,), or inputs (D,) with a 0-d target; got "
+                           f"input1 {input1.shape}, input2 {input2.shape} and target {target.shape}")
+    dim = target.ndim
+    squared1 = (input1 * input1).sum(dim) + 1e-12
+    squared2 = (input2 * input2).sum(dim) + 1e-12
+    cos = (input1 * input2).sum(dim) / (squared1 * squared2).sqrt()
+    loss = where(target == 1, 1 - cos, 0.0) + where(target == -1, (cos - margin).clamp_min(0), 0.0)
+    return _reduce(loss, reduction)
+
+
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
+    """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by ``margin`` where y = 1, below where y = -1.
+    d/dx1 = -y where the loss is positive, else 0 (and the opposite for x2).
+
+    >>> margin_ranking_loss(Tensor([1.0]), Tensor([2.0]), Tensor([1.0])).item()
+    1.0
+    """
+    name = "margin_ranking_loss"
+    reduction = _legacy_reduction(name, size_average, reduce, reduction)
+    _check_reduction(name, reduction)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target, dtype=input1.dtype))
+    if not input1.ndim == input2.ndim == target.ndim:
+        raise RuntimeError(f"{name}: input1, input2 and target must have the same number of dimensions, got shapes "
+                           f"{input1.shape}, {input2.shape} and {target.shape}")
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """:func:`smooth_l1_loss`: squared error below ``beta``, absolute error above."""
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(_legacy_reduction("SmoothL1Loss", size_average, reduce, reduction))
+        self.beta = beta
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """:func:`huber_loss`: squared error below ``delta``, linear above."""
+
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return huber_loss(input, target, self.reduction, self.delta)
+
+
+class KLDivLoss(_Loss):
+    """:func:`kl_div` of log-probabilities and target probabilities (or log-probabilities when
+    ``log_target``); ``reduction='batchmean'`` gives the divergence per sample."""
+
+    _reductions = _REDUCTIONS + ("batchmean",)
+
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(_legacy_reduction("KLDivLoss", size_average, reduce, reduction))
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)
+
+
+class CosineEmbeddingLoss(_Loss):
+    """:func:`cosine_embedding_loss`: targets 1 pull pairs together, -1 push them below ``margin``."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_legacy_reduction("CosineEmbeddingLoss", size_average, reduce, reduction))
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return cosine_embedding_loss(input1, input2, target, self.margin, reduction=self.reduction)
+
+
+class MarginRankingLoss(_Loss):
+    """:func:`margin_ranking_loss`: x1 should rank above x2 by ``margin`` where the target is 1."""
+
+    def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(_legacy_reduction("MarginRankingLoss", size_average, reduce, reduction))
+        self.margin = margin
+
+    def forward(self, input1, input2, target):
+        return margin_ranking_loss(input1, input2, target, self.margin, reduction=self.reduction)

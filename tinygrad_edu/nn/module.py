@@ -12,6 +12,8 @@ from collections import OrderedDict, namedtuple
 
 import numpy as np
 
+from ..engine.device import check_cpu
+from ..engine.device import device as Device
 from ..engine.tensor import Tensor, scope
 
 
@@ -114,8 +116,17 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    @staticmethod
+    def _check_name(kind, name):
+        """A registered name must be a non-empty string without dots (dots separate the levels of a dotted name)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{kind} name {name!r} must be non-empty and cannot contain '.'")
+
     def register_parameter(self, name, param):
         """Register ``param`` (a Parameter, or None for an optional one such as a missing bias)."""
+        self._check_name("parameter", name)
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot register a {type(param).__name__} as parameter '{name}' (use Parameter)")
         self._forget(name)
@@ -124,6 +135,7 @@ class Module:
     def register_buffer(self, name, tensor, persistent=True):
         """Register state that is not learned (no gradient) but moves with the module and, when
         ``persistent``, is saved in ``state_dict`` (e.g. BatchNorm's ``running_mean``)."""
+        self._check_name("buffer", name)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"buffer '{name}' must be a Tensor or None, got {type(tensor).__name__}")
         self._forget(name)
@@ -131,10 +143,42 @@ class Module:
         (self._non_persistent.discard if persistent else self._non_persistent.add)(name)
 
     def add_module(self, name, module):
+        """Register ``module`` (or None) as the sub-module ``name``, as assigning ``self.name = module`` does."""
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module")
+        self._check_name("module", name)
         self._forget(name)
         self._modules[name] = module
+
+    def register_module(self, name, module):
+        """Another name for :meth:`add_module`."""
+        self.add_module(name, module)
+
+    def get_submodule(self, target):
+        """The sub-module at the dotted path ``target`` (``'encoder.layers.0'``; ``''`` is this module)."""
+        module = self
+        for item in target.split(".") if target else []:
+            if item not in module._modules or module._modules[item] is None:
+                raise AttributeError(f"{type(module).__name__} has no sub-module `{item}` (in {target!r})")
+            module = module._modules[item]
+        return module
+
+    def get_parameter(self, target):
+        """The parameter at the dotted path ``target`` (``'encoder.layers.0.weight'``)."""
+        return self._get_registered(target, "_parameters", "a Parameter")
+
+    def get_buffer(self, target):
+        """The buffer at the dotted path ``target`` (``'bn.running_mean'``)."""
+        return self._get_registered(target, "_buffers", "a buffer")
+
+    def _get_registered(self, target, registry, what):
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if not hasattr(module, name):
+            raise AttributeError(f"{type(module).__name__} has no attribute `{name}` (in {target!r})")
+        if name not in getattr(module, registry):
+            raise AttributeError(f"`{name}` (in {target!r}) is not {what}")
+        return getattr(module, registry)[name]
 
     # ---------------------------------------------------------------------------------- calling
     def forward(self, *args, **kwargs):
@@ -143,10 +187,11 @@ class Module:
     def __call__(self, *args, **kwargs):
         with scope(self):  # ops recorded inside remember this module (for drawing)
             output = self.forward(*args, **kwargs)
-        for hook in list(self._forward_hooks.values()):
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
         return output
 
     def register_forward_hook(self, hook, *, prepend=False):
@@ -161,44 +206,54 @@ class Module:
 
     # ---------------------------------------------------------------------------------- walking
     def named_children(self):
-        return ((name, m) for name, m in self._modules.items() if m is not None)
+        """(name, module) for each direct sub-module, a module registered under two names once."""
+        seen = set()
+        for name, module in self._modules.items():
+            if module is not None and module not in seen:
+                seen.add(module)
+                yield name, module
 
     def children(self):
         return (m for _, m in self.named_children())
 
-    def named_modules(self, prefix=""):
-        """This module and every sub-module once, depth first, with dotted names ('' for self)."""
-        seen, stack = set(), [(prefix, self)]
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """This module and every sub-module once, depth first, with dotted names ('' for self); with
+        ``remove_duplicate=False`` a module reachable by several paths comes once per path. ``memo``, a
+        set of modules to skip, is filled with the modules yielded."""
+        seen, stack = set() if memo is None else memo, [(prefix, self)]
         while stack:
             name, module = stack.pop()
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            if remove_duplicate:
+                if module in seen:
+                    continue
+                seen.add(module)
             yield name, module
-            children = [(f"{name}.{child}" if name else child, m) for child, m in module.named_children()]
+            children = [(f"{name}.{child}" if name else child, m) for child, m in module._modules.items()
+                        if m is not None]
             stack.extend(reversed(children))
 
     def modules(self):
         return (m for _, m in self.named_modules())
 
-    def _named(self, registry, prefix, recurse):
+    def _named(self, registry, prefix, recurse, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        modules = self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate) if recurse else [(prefix, self)]
         for module_name, module in modules:
             for name, value in getattr(module, registry).items():
-                if value is not None and id(value) not in seen:
+                if value is not None and not (remove_duplicate and id(value) in seen):
                     seen.add(id(value))
                     yield (f"{module_name}.{name}" if module_name else name), value
 
-    def named_parameters(self, prefix="", recurse=True):
-        """(dotted name, Parameter) pairs; a parameter shared by two layers is listed once."""
-        return self._named("_parameters", prefix, recurse)
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs; a parameter shared by two layers is listed once (unless
+        ``remove_duplicate=False``)."""
+        return self._named("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse=True):
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix="", recurse=True):
-        return self._named("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse=True):
         return (b for _, b in self.named_buffers(recurse=recurse))
@@ -224,14 +279,49 @@ class Module:
         for p in self.parameters():
             p.grad = None if set_to_none or p.grad is None else Tensor(np.zeros_like(p.grad.numpy()))
 
-    def to(self, dtype):
-        """Convert floating parameters and buffers (and their gradients) to ``dtype``, in place; the
-        Parameter objects stay the same, so an optimizer built on them still works."""
-        dtype = np.dtype(dtype)
+    def requires_grad_(self, requires_grad=True):
+        """Set ``requires_grad`` on every parameter (False freezes them, e.g. a pretrained part); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def to(self, *args, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(tensor)`` (the tensor's dtype), each
+        with ``non_blocking`` (no effect: every copy is synchronous) and ``memory_format`` (ignored: arrays
+        have one layout). The device must be the CPU; anything else is an error, raised before anything
+        changes. A floating dtype converts the floating parameters and buffers (and their gradients) in
+        place, integer buffers such as ``num_batches_tracked`` keeping theirs; the Parameter objects stay
+        the same, so an optimizer built on them still works. Returns self."""
+        unknown = sorted(set(kwargs) - {"device", "dtype", "non_blocking", "memory_format"})
+        if unknown:
+            raise TypeError(f"{type(self).__name__}.to() got unexpected keyword argument(s) {unknown}")
+        device, dtype = kwargs.get("device"), kwargs.get("dtype")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, Device)):
+                device = arg
+            elif isinstance(arg, bool):  # non_blocking, given by position
+                continue
+            elif isinstance(arg, numbers.Integral):  # PyTorch reads a bare int as a CUDA device index
+                device = f"cuda:{arg}"
+            else:
+                dtype = arg
+        check_cpu(device, f"{type(self).__name__}.to")
+        if dtype is None:
+            return self
+        if np.dtype(dtype).kind != "f":
+            raise TypeError(f"{type(self).__name__}.to() only accepts floating point dtypes (parameters must stay "
+                            f"differentiable), got {dtype}")
+        return self._convert(lambda t: t.to(dtype), floating_only=True)
+
+    def _convert(self, convert, floating_only):
+        """Replace the values of the parameters and buffers (all, or the floating ones) and of their
+        gradients by ``convert(detached tensor)``, keeping the Tensor objects."""
         for t in [*self.parameters(), *self.buffers()]:
-            if t.numpy().dtype.kind == "f":
-                t.data = t.numpy().astype(dtype)
-                t.grad = None if t.grad is None else Tensor(t.grad.numpy().astype(dtype))
+            if t.dtype.kind == "f" or not floating_only:
+                t.data = convert(t.detach())
+                t.grad = None if t.grad is None else convert(t.grad.detach())
         return self
 
     def float(self):
@@ -239,6 +329,24 @@ class Module:
 
     def double(self):
         return self.to(np.float64)
+
+    def half(self):
+        return self.to(np.float16)
+
+    def type(self, dst_type):
+        """Convert every parameter and buffer, integer buffers included (as PyTorch), to ``dst_type``: a
+        dtype, or a type name such as ``'torch.DoubleTensor'``. Returns self."""
+        return self._convert(lambda t: t.type(dst_type), floating_only=False)
+
+    def cpu(self):
+        """The CPU is the only device: returns self."""
+        return self
+
+    def cuda(self, device=None):
+        """An error, as ``to('cuda')``: tinygrad_edu computes on the CPU only."""
+        where = device if isinstance(device, (str, Device)) else "cuda" if device is None else f"cuda:{device}"
+        check_cpu(where, f"{type(self).__name__}.cuda")
+        return self  # reached only for device='cpu'
 
     # ------------------------------------------------------------------------------ state dicts
     def state_dict(self):

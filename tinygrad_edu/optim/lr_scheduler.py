@@ -1,7 +1,10 @@
 """Learning-rate schedulers. Call ``scheduler.step()`` once per epoch, after ``optimizer.step()``.
 
 Each scheduler computes a group's lr in closed form from ``base_lrs`` (the groups' ``initial_lr``) and
-``last_epoch``, the number of ``step()`` calls so far.
+``last_epoch``, the number of ``step()`` calls so far; only MultiplicativeLR rescales the current lr.
+OneCycleLR and CyclicLR step after every batch and also cycle momentum (Adam's β₁ for optimizers with
+``betas``). Because the lr is computed, not accumulated, schedulers do not stack on one optimizer:
+combine them in time with SequentialLR (PyTorch's ChainedScheduler, which multiplies, is not provided).
 """
 
 import math
@@ -30,6 +33,10 @@ class LRScheduler:
         self.optimizer = optimizer
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """Apply the schedule's first epoch (a subclass that only rescales the current lr leaves it as is)."""
         self.step()
 
     def _get_lrs(self):
@@ -86,6 +93,38 @@ class LambdaLR(LRScheduler):
 
     def _get_lrs(self):
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        """Lambdas are functions, which a state dict does not hold."""
+        return {key: value for key, value in super().state_dict().items() if key != "lr_lambdas"}
+
+
+class MultiplicativeLR(LRScheduler):
+    """``lr ← lr · lr_lambda(epoch)`` at every step after the first; one function or a list, one per group.
+
+    Unlike the other schedulers it rescales whatever lr the group holds, so it composes with changes
+    made elsewhere.
+
+    >>> MultiplicativeLR(opt, lambda epoch: 0.95)   # lr: 1, 0.95, 0.9025, ...
+    """
+
+    def __init__(self, optimizer, lr_lambda, last_epoch=-1):
+        groups = len(optimizer.param_groups)
+        lambdas = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * groups
+        if len(lambdas) != groups:
+            raise ValueError(f"Expected {groups} lr_lambdas, but got {len(lambdas)}")
+        for f in lambdas:
+            if not callable(f):
+                raise TypeError(f"lr_lambda should be a function, but got {type(f).__name__}")
+        self.lr_lambdas = lambdas
+        super().__init__(optimizer, last_epoch)
+
+    def _initial_step(self):
+        self.last_epoch += 1
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def _get_lrs(self):
+        return [group["lr"] * f(self.last_epoch) for f, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
 
     def state_dict(self):
         """Lambdas are functions, which a state dict does not hold."""
@@ -175,6 +214,273 @@ class LinearLR(LRScheduler):
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base * factor for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """``lr = base_lr · factor`` for the first ``total_iters`` epochs, then ``base_lr``.
+
+    >>> ConstantLR(opt, factor=0.5, total_iters=2)   # lr: 0.5, 0.5, 1, 1, ...
+    """
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 <= factor <= 1:
+            raise ValueError(f"Constant multiplicative factor expected to be between 0 and 1, got {factor}")
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def _get_lrs(self):
+        factor = self.factor if self.last_epoch < self.total_iters else 1.0
+        return [base * factor for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """``lr = base_lr · (1 − min(epoch, total_iters) / total_iters)^power``: zero from ``total_iters`` on.
+
+    >>> PolynomialLR(opt, total_iters=4, power=1.0)   # lr: 1, 0.75, 0.5, 0.25, 0, 0, ...
+    """
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch)
+
+    def _get_lrs(self):
+        factor = (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) ** self.power
+        return [base * factor for base in self.base_lrs]
+
+
+class CosineAnnealingWarmRestarts(LRScheduler):
+    r"""Cosine annealing (SGDR) that restarts: ``lr = eta_min + (base_lr − eta_min)·(1 + cos(π·T_cur/T_i))/2``.
+
+    ``T_cur`` counts epochs since the last restart; the first cycle lasts ``T_i = T_0`` epochs and each
+    next one ``T_mult`` times longer. ``step(epoch)`` accepts a fractional epoch, for a schedule
+    updated every batch: ``scheduler.step(epoch + i / iters_per_epoch)``.
+
+    >>> CosineAnnealingWarmRestarts(opt, T_0=10, T_mult=2)   # restarts at epochs 10, 30, 70, ...
+    """
+
+    def __init__(self, optimizer, T_0, T_mult=1, eta_min=0.0, last_epoch=-1):
+        if not isinstance(T_0, int) or T_0 <= 0:
+            raise ValueError(f"Expected positive integer T_0, but got {T_0!r}")
+        if not isinstance(T_mult, int) or T_mult < 1:
+            raise ValueError(f"Expected integer T_mult >= 1, but got {T_mult!r}")
+        if not isinstance(eta_min, (float, int)):
+            raise ValueError(f"Expected float or int eta_min, but got {eta_min!r} of type {type(eta_min).__name__}")
+        self.T_0, self.T_i, self.T_mult, self.eta_min, self.T_cur = T_0, T_0, T_mult, eta_min, last_epoch
+        super().__init__(optimizer, last_epoch)
+
+    def _get_lrs(self):
+        cos = (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
+        return [self.eta_min + (base - self.eta_min) * cos for base in self.base_lrs]
+
+    def step(self, epoch=None):
+        """Advance one epoch, or go to ``epoch`` (a float is allowed); ``last_epoch`` becomes ⌊epoch⌋."""
+        if epoch is not None and epoch < 0:
+            raise ValueError(f"Expected non-negative epoch, but got {epoch}")
+        if epoch is None and self.last_epoch < 0:
+            epoch = 0
+        if epoch is None:
+            epoch = self.last_epoch + 1
+            self.T_cur += 1
+            if self.T_cur >= self.T_i:
+                self.T_cur, self.T_i = self.T_cur % self.T_i, self.T_i * self.T_mult
+        elif epoch < self.T_0:
+            self.T_i, self.T_cur = self.T_0, epoch
+        elif self.T_mult == 1:
+            self.T_cur = epoch % self.T_0
+        else:  # n whole cycles, lasting T_0·(T_mult^n − 1)/(T_mult − 1) epochs, have passed
+            n = int(math.log(epoch / self.T_0 * (self.T_mult - 1) + 1, self.T_mult))
+            self.T_cur = epoch - self.T_0 * (self.T_mult ** n - 1) / (self.T_mult - 1)
+            self.T_i = self.T_0 * self.T_mult ** n
+        super().step(math.floor(epoch))
+
+
+def _per_group(name, optimizer, value):
+    """``value`` repeated for every parameter group, or a list/tuple already holding one per group."""
+    groups = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != groups:
+            raise ValueError(f"{name} must have one value per parameter group: got {len(value)} values "
+                             f"for {groups} groups")
+        return list(value)
+    return [value] * groups
+
+
+def _momentum_setter(optimizer):
+    """How a cyclic scheduler sets momentum: SGD-like optimizers have ``momentum``, Adam-like ones ``betas``
+    whose first entry plays its part. Returns ``use_beta1``."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(f"cycle_momentum=True needs an optimizer with momentum or betas, and "
+                         f"{type(optimizer).__name__} has neither; pass cycle_momentum=False")
+    return "betas" in optimizer.defaults
+
+
+def _set_momentum(group, momentum, use_beta1):
+    if use_beta1:
+        group["betas"] = (momentum, *group["betas"][1:])
+    else:
+        group["momentum"] = momentum
+
+
+class OneCycleLR(LRScheduler):
+    r"""The 1cycle policy (Smith): warm the lr up from ``max_lr/div_factor`` to ``max_lr`` over the first
+    ``pct_start`` of ``total_steps``, then anneal it to ``initial_lr/final_div_factor``; momentum (or Adam's
+    β₁) moves the opposite way between ``max_momentum`` and ``base_momentum``. ``three_phase`` comes back
+    down to the initial lr symmetrically before the final anneal. Step it after every batch.
+
+    Annealing from ``a`` to ``b`` over a phase at fraction ``x`` of it: 'cos' gives
+    ``b + (a − b)·(1 + cos(πx))/2``, 'linear' gives ``a + (b − a)·x``.
+
+    >>> OneCycleLR(opt, max_lr=0.1, epochs=10, steps_per_epoch=len(loader))
+    """
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
+                 anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
+                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if total_steps is not None:
+            if not isinstance(total_steps, int) or total_steps <= 0:
+                raise ValueError(f"Expected positive integer total_steps, but got {total_steps!r}")
+        elif epochs is not None and steps_per_epoch is not None:
+            for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                if not isinstance(value, int) or value <= 0:
+                    raise ValueError(f"Expected positive integer {name}, but got {value!r}")
+            total_steps = epochs * steps_per_epoch
+        else:
+            raise ValueError("You must define either total_steps OR (epochs AND steps_per_epoch)")
+        if not isinstance(pct_start, float) or not 0 <= pct_start <= 1:
+            raise ValueError(f"Expected float between 0 and 1 pct_start, but got {pct_start!r}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"anneal_strategy must be one of 'cos' or 'linear', instead got {anneal_strategy!r}")
+        max_lrs = _per_group("max_lr", optimizer, max_lr)
+        if cycle_momentum:
+            self.use_beta1 = _momentum_setter(optimizer)
+            max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+        self.total_steps, self._anneal_func_type, self.cycle_momentum = total_steps, anneal_strategy, cycle_momentum
+        warmup_end = float(pct_start * total_steps) - 1
+        if three_phase:
+            self._schedule_phases = [
+                dict(end_step=warmup_end, start_lr="initial_lr", end_lr="max_lr",
+                     start_momentum="max_momentum", end_momentum="base_momentum"),
+                dict(end_step=float(2 * pct_start * total_steps) - 2, start_lr="max_lr", end_lr="initial_lr",
+                     start_momentum="base_momentum", end_momentum="max_momentum"),
+                dict(end_step=total_steps - 1, start_lr="initial_lr", end_lr="min_lr",
+                     start_momentum="max_momentum", end_momentum="max_momentum")]
+        else:
+            self._schedule_phases = [
+                dict(end_step=warmup_end, start_lr="initial_lr", end_lr="max_lr",
+                     start_momentum="max_momentum", end_momentum="base_momentum"),
+                dict(end_step=total_steps - 1, start_lr="max_lr", end_lr="min_lr",
+                     start_momentum="base_momentum", end_momentum="max_momentum")]
+        if last_epoch == -1:
+            for i, group in enumerate(optimizer.param_groups):
+                group["initial_lr"] = max_lrs[i] / div_factor
+                group["max_lr"] = max_lrs[i]
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+                if cycle_momentum:
+                    _set_momentum(group, max_momentums[i], self.use_beta1)
+                    group["max_momentum"], group["base_momentum"] = max_momentums[i], base_momentums[i]
+        super().__init__(optimizer, last_epoch)
+
+    def _anneal(self, group, start_key, end_key):
+        """The value the current phase gives at ``last_epoch``, annealed between two of the group's keys."""
+        start_step = 0.0
+        for i, phase in enumerate(self._schedule_phases):
+            end_step = phase["end_step"]
+            if self.last_epoch <= end_step or i == len(self._schedule_phases) - 1:
+                pct = (self.last_epoch - start_step) / (end_step - start_step)
+                start, end = group[phase[start_key]], group[phase[end_key]]
+                if self._anneal_func_type == "cos":
+                    return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+                return (end - start) * pct + start
+            start_step = end_step
+
+    def _get_lrs(self):
+        return [self._anneal(group, "start_lr", "end_lr") for group in self.optimizer.param_groups]
+
+    def step(self, epoch=None):
+        """Advance one batch (or go to step ``epoch``); stepping past ``total_steps`` is an error."""
+        step_num = self.last_epoch + 1 if epoch is None else epoch
+        if step_num > self.total_steps:
+            raise ValueError(f"Tried to step {step_num} times. The specified number of total steps is "
+                             f"{self.total_steps}")
+        super().step(epoch)
+        if self.cycle_momentum:
+            for group in self.optimizer.param_groups:
+                _set_momentum(group, self._anneal(group, "start_momentum", "end_momentum"), self.use_beta1)
+
+
+class CyclicLR(LRScheduler):
+    r"""Cyclical learning rates (Smith): the lr climbs from ``base_lr`` to ``max_lr`` over ``step_size_up``
+    steps, comes back over ``step_size_down`` (default: the same), and repeats; momentum moves the
+    opposite way between ``max_momentum`` and ``base_momentum``. Step it after every batch.
+
+    The amplitude ``max_lr − base_lr`` is scaled by ``scale_fn``: 1 ('triangular'), halved every cycle
+    ('triangular2'), or ``gamma^iteration`` ('exp_range'); a custom ``scale_fn`` takes the cycle number
+    (``scale_mode='cycle'``) or the iteration (``'iterations'``).
+
+    >>> CyclicLR(opt, base_lr=0.001, max_lr=0.1, step_size_up=4)
+    """
+
+    def __init__(self, optimizer, base_lr, max_lr, step_size_up=2000, step_size_down=None, mode="triangular",
+                 gamma=1.0, scale_fn=None, scale_mode="cycle", cycle_momentum=True, base_momentum=0.8,
+                 max_momentum=0.9, last_epoch=-1):
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(f"mode must be 'triangular', 'triangular2' or 'exp_range' when no scale_fn is "
+                             f"given, got {mode!r}")
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        if cycle_momentum:
+            self.use_beta1 = _momentum_setter(optimizer)
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        self.total_size, self.step_ratio = up + down, up / (up + down)
+        self.mode, self.gamma, self.cycle_momentum, self._scale_fn_custom = mode, gamma, cycle_momentum, scale_fn
+        self.scale_mode = scale_mode if scale_fn is not None else "iterations" if mode == "exp_range" else "cycle"
+        if last_epoch == -1:
+            for i, group in enumerate(optimizer.param_groups):
+                group["lr"] = base_lrs[i]
+                if cycle_momentum:
+                    _set_momentum(group, self.max_momentums[i], self.use_beta1)
+                    group["max_momentum"], group["base_momentum"] = self.max_momentums[i], self.base_momentums[i]
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _scale(self):
+        """The amplitude's scale at the current cycle (or iteration)."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = cycle if self.scale_mode == "cycle" else self.last_epoch
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        return 1 / (2.0 ** (x - 1)) if self.mode == "triangular2" else self.gamma ** x
+
+    def _height(self):
+        """Where in the current cycle we are, 0 at its ends and 1 at its peak."""
+        x = 1.0 + self.last_epoch / self.total_size - math.floor(1 + self.last_epoch / self.total_size)
+        return x / self.step_ratio if x <= self.step_ratio else (x - 1) / (self.step_ratio - 1)
+
+    def _get_lrs(self):
+        height, scale = self._height(), self._scale()
+        return [base + (top - base) * height * scale for base, top in zip(self.base_lrs, self.max_lrs)]
+
+    def step(self, epoch=None):
+        """Advance one batch (or go to step ``epoch``) and set every group's lr and momentum."""
+        super().step(epoch)
+        if self.cycle_momentum:
+            height, scale = self._height(), self._scale()
+            for group, low, top in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                _set_momentum(group, top - (top - low) * height * scale, self.use_beta1)
+
+    def state_dict(self):
+        """A custom scale_fn is a function, which a state dict does not hold."""
+        return {key: value for key, value in super().state_dict().items() if key != "_scale_fn_custom"}
 
 
 class SequentialLR(LRScheduler):

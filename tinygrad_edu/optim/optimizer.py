@@ -12,6 +12,34 @@ def _check_nonnegative(name, value):
         raise ValueError(f"Invalid {name}: {value} (must be >= 0)")
 
 
+# Options PyTorch added over the years: a state dict saved before them lacks them, and, as in PyTorch, the
+# optimizer's own setting (its default) stands in.
+_LATER_OPTIONS = {"maximize", "foreach", "capturable", "differentiable", "fused", "decoupled_weight_decay"}
+
+
+def _check_switches(group):
+    """PyTorch's implementation switches. ``foreach`` and ``fused`` choose among kernels that compute the
+    same update, so with one NumPy implementation they change nothing and are kept only so that groups and
+    state dicts have PyTorch's keys. ``capturable`` (CUDA graphs) and ``differentiable`` (autograd through
+    ``step``) need what this library does not have, so asking for them is an error, not a silent no-op."""
+    if group.get("capturable"):
+        raise ValueError("capturable=True prepares the optimizer for CUDA graph capture, but tinygrad_edu runs "
+                         "on the CPU only; leave capturable=False")
+    if group.get("differentiable"):
+        raise ValueError("differentiable=True (autograd through optimizer.step()) is not supported: step() "
+                         "updates the parameters in place under no_grad; leave differentiable=False")
+
+
+def _loaded_value(key, value):
+    """A state entry as this library keeps it: buffers as NumPy arrays (copied from a tinygrad_edu or
+    PyTorch tensor), scalars such as PyTorch's 0-d ``step`` and ``mu_product`` tensors as Python numbers."""
+    if hasattr(value, "numpy") and not isinstance(value, np.ndarray):
+        value = np.array(value.detach().numpy())
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value.item()
+    return int(value) if key == "step" else value
+
+
 def _check_betas(betas):
     for i, beta in enumerate(betas):
         if not 0.0 <= beta < 1.0:
@@ -29,6 +57,11 @@ class Optimizer:
     Subclasses implement ``_check(group)`` (raise ValueError on a bad hyperparameter),
     ``_update(p, g, state, group)``, where ``g`` is a read-only view of the gradient array, and
     ``_state_keys(group)``, the entries of a parameter's state (checked when a state dict is loaded).
+
+    PyTorch's implementation switches are accepted and kept in the groups, so groups and state dicts have
+    PyTorch's keys: ``foreach`` and ``fused`` change nothing (one NumPy implementation), while
+    ``capturable=True`` and ``differentiable=True`` raise ValueError (no CUDA graphs, no autograd through
+    ``step``).
     """
 
     def __init__(self, params, defaults):
@@ -65,6 +98,7 @@ class Optimizer:
             raise ValueError("some parameters appear more than once in the optimizer's parameter groups")
         for key, value in self.defaults.items():
             group.setdefault(key, value)
+        _check_switches(group)
         self._check(group)
         self.param_groups.append(group)
 
@@ -134,7 +168,8 @@ class Optimizer:
         self._prepare_load(state_dict)()
 
     def _prepare_load(self, state_dict):
-        """Check ``state_dict`` and return the function that applies it (see ``Module._prepare_load``)."""
+        """Check ``state_dict`` and return the function that applies it (see ``Module._prepare_load``).
+        PyTorch's own optimizer state dicts load too: their tensors become NumPy arrays and numbers."""
         name = type(self).__name__
         if not isinstance(state_dict, dict) or set(state_dict) != {"state", "param_groups"}:
             keys = sorted(state_dict) if isinstance(state_dict, dict) else type(state_dict).__name__
@@ -148,16 +183,19 @@ class Optimizer:
             if len(saved["params"]) != len(group["params"]):
                 raise ValueError(f"parameter group {i}: loaded state dict has {len(saved['params'])} parameters, "
                                  f"but the optimizer's group has {len(group['params'])}")
-            lacking = sorted(set(self.defaults) - set(saved))
+            lacking = sorted(set(self.defaults) - set(saved) - _LATER_OPTIONS)
             if lacking:
                 foreign = sorted(set(saved) - set(self.defaults) - {"params", "initial_lr"})
                 raise ValueError(f"parameter group {i} of the loaded state dict lacks {lacking}, which {name} "
                                  f"needs, and has {foreign}: it was saved by another optimizer class")
             settings = {k: copy.deepcopy(v) for k, v in saved.items() if k != "params"}
+            _check_switches({**group, **settings})
             self._check({**group, **settings})
             merged.append(settings)
             by_index.update((index, (p, {**group, **settings})) for index, p in zip(saved["params"], group["params"]))
-        for index, state in state_dict["state"].items():
+        loaded = {index: {key: _loaded_value(key, value) for key, value in state.items()}
+                  for index, state in state_dict["state"].items()}
+        for index, state in loaded.items():
             if index not in by_index:
                 raise ValueError(f"loaded state dict has state for parameter {index}, which no group lists")
             p, group = by_index[index]
@@ -173,6 +211,6 @@ class Optimizer:
         def apply():
             for settings, group in zip(merged, self.param_groups):
                 group.update(settings)
-            self.state = {by_index[i][0]: copy.deepcopy(s) for i, s in state_dict["state"].items()}
+            self.state = {by_index[i][0]: copy.deepcopy(s) for i, s in loaded.items()}
 
         return apply

@@ -26,6 +26,8 @@ from .conversion import *  # noqa: F403
 from .elementwise import *  # noqa: F403
 from .elementwise import astype
 from .fused import (
+    batch_norm_train,
+    batch_norm_train_reference,
     gru_layer,
     gru_layer_reference,
     gru_step,
@@ -36,6 +38,8 @@ from .fused import (
     rnn_tanh_step,
     scaled_softmax,
     scaled_softmax_reference,
+    softmax_cross_entropy,
+    softmax_cross_entropy_reference,
 )
 from .inplace import index_put
 from .matmul import *  # noqa: F403
@@ -65,6 +69,7 @@ __all__ = EXPORTS + [
     "conv2d_reference", "max_pool2d_reference",
     "scaled_softmax", "scaled_softmax_reference", "rnn_tanh_step", "rnn_relu_step", "lstm_step", "gru_step",
     "lstm_layer", "lstm_layer_reference", "gru_layer", "gru_layer_reference",
+    "batch_norm_train", "batch_norm_train_reference", "softmax_cross_entropy", "softmax_cross_entropy_reference",
 ]
 
 

@@ -28,7 +28,7 @@ def to(self, *args, dtype=None, device=None, copy=False, non_blocking=False, mem
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
-        elif isinstance(arg, (str, Device)):
+        elif isinstance(arg, (str, Device, int)):  # an int is a GPU index, as in PyTorch
             device = arg
         elif arg is not None:
             dtype = arg
@@ -140,6 +140,8 @@ METHODS = {
     "is_floating_point": lambda self: self._data.dtype.kind == "f",
     "is_complex": lambda self: self._data.dtype.kind == "c",
     "cpu": lambda self, memory_format=None: self,
+    "cuda": lambda self, device=None, non_blocking=False, memory_format=None: check_cpu(
+        "cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device, "cuda"),
     "t": lambda self: self if self._data.ndim < 2 else _t(self),
     "__format__": _format, "__index__": _index, "__iter__": _iter,
     "device": property(lambda self: CPU, doc="Where the tensor lives: always the CPU."),

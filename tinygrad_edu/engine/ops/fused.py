@@ -13,8 +13,10 @@ import numpy as np
 from ..kernels import recurrent
 from ..tensor import Tensor, _wrap, is_grad_enabled, make_op
 from .base import primitive
+from .elementwise import where
 from .matmul import linear
 from .movement import cat, stack
+from .reduce import log_softmax
 
 # ------------------------------------------------------------------- attention's scaled softmax
 
@@ -170,3 +172,177 @@ def gru_layer_reference(xw, h0, w_hh, b_hh, reverse):
         state = gru_step(xw[t], state, w_hh, b_hh)
         hs.append(state[0])
     return stack(hs[::-1] if reverse else hs)
+
+
+# --------------------------------------------------------------- batch normalization (training)
+# The two fused ops below write their backward formula once, with the operators NumPy arrays and Tensors
+# share. A plain backward runs it on the arrays the forward kept (no graph to record, no per-op cost); a
+# recorded one (create_graph=True: grad mode is on inside it) runs it on Tensors recomputed from the
+# parents, so the gradient is a differentiable function of the inputs and can be differentiated again.
+def _batch_norm_dims(x):
+    """The dimensions batch norm reduces over (all but the channels, dim 1) and the shape that lines a
+    (C,) vector up with the channels: (0,), (1, C) for (N, C); (0, 2, 3), (1, C, 1, 1) for (N, C, H, W)."""
+    return (0,) + tuple(range(2, x.ndim)), (1, x.shape[1]) + (1,) * (x.ndim - 2)
+
+
+@primitive
+def batch_norm_train(x, weight, bias, eps):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias, each channel (dim 1) normalized with its batch
+    statistics over all other dimensions (var the biased variance), as one primitive.
+
+    Returns (y, mean, var): the output Tensor and the batch mean and biased variance of each channel as
+    NumPy arrays (C,), for the caller's running statistics. x is (N, C), (N, C, L) or (N, C, H, W);
+    weight and bias are (C,) Tensors or None. A float16 x is normalized in float32 and y cast back.
+    The reference is :func:`batch_norm_train_reference`; fused because a training step runs it on every
+    batch, and one pass replaces the reference's eleven small ops (two means, sub, mul, add, sqrt,
+    div, two reshapes, mul, add) and their backwards.
+
+    Derivative, with n values per channel, s = sqrt(var + eps), xhat = (x - mean) / s and sums over all
+    dimensions but the channels: dL/dx = weight / s * (g - sum(g) / n - xhat * sum(g xhat) / n);
+    dL/dweight = sum(g xhat);  dL/dbias = sum(g)."""
+    dims, per_channel = _batch_norm_dims(x)
+    half = x._data.dtype == np.float16
+    a = x._data.astype(np.float32) if half else x._data
+    n = a.size // a.shape[1]
+    mean = a.sum(axis=dims, keepdims=True) / n  # what a.mean computes, without its Python-level overhead
+    centered = a - mean
+    var = (centered * centered).sum(axis=dims, keepdims=True) / n
+    std = np.sqrt(var + eps)
+    xhat = centered / std
+    y = xhat if weight is None else xhat * weight._data.reshape(per_channel)
+    if bias is not None:
+        y = y + bias._data.reshape(per_channel)  # not +=: without a weight, y is xhat, which backward keeps
+
+    def backward(g, out):
+        if is_grad_enabled():
+            xf = x.astype(np.float32) if half else x
+            c = xf - xf.mean(dims, keepdim=True)
+            s = ((c * c).mean(dims, keepdim=True) + eps).sqrt()
+            xh, w = c / s, weight
+        else:
+            g, xh, s, w = g._data, xhat, std, None if weight is None else weight._data
+        g = g.astype(np.float32) if half else g
+        dx, dw, db = _batch_norm_grads(g, xh, s, None if w is None else w.reshape(per_channel), dims, n)
+        return (dx,) + ((dw,) if weight is not None else ()) + ((db,) if bias is not None else ())
+
+    parents = (x,) + tuple(p for p in (weight, bias) if p is not None)
+    out = make_op("batch_norm_train", y.astype(np.float16) if half else y, parents, backward, saved=(x, weight))
+    return out, mean.reshape(-1), var.reshape(-1)
+
+
+def _batch_norm_grads(g, xhat, std, weight, dims, n):
+    """batch_norm_train's (dL/dx, dL/dweight, dL/dbias) from the upstream g, xhat, std = sqrt(var + eps) and
+    the weight lined up with the channels (or None), all NumPy arrays or all Tensors."""
+    g_xhat, g_sum = (g * xhat).sum(axis=dims, keepdims=True), g.sum(axis=dims, keepdims=True)
+    scale = 1 / std if weight is None else weight / std
+    return (g - g_sum / n - xhat * (g_xhat / n)) * scale, g_xhat.reshape(-1), g_sum.reshape(-1)
+
+
+def batch_norm_train_reference(x, weight, bias, eps):
+    """:func:`batch_norm_train` composed of ops (what ``nn.functional.batch_norm`` computes when training)."""
+    dims, per_channel = _batch_norm_dims(x)
+    half = x.dtype == np.float16
+    xf = x.astype(np.float32) if half else x
+    mean = xf.mean(dims, keepdim=True)
+    centered = xf - mean
+    var = (centered * centered).mean(dims, keepdim=True)
+    y = centered / (var + eps).sqrt()
+    if weight is not None:
+        y = y * weight.reshape(per_channel)
+    if bias is not None:
+        y = y + bias.reshape(per_channel)
+    return y.astype(np.float16) if half else y, mean.numpy().reshape(-1), var.numpy().reshape(-1)
+
+
+# ------------------------------------------------------------ cross-entropy with class indices
+def _class_weights(name, weight, kept, safe, dtype):
+    """w[y_i] for each flattened target (0 where ignored); ``weight`` is a (C,) Tensor, array or None (all
+    ones). A weight that requires grad is refused: it is a constant here."""
+    if weight is None:
+        return kept.astype(dtype)
+    if isinstance(weight, Tensor):
+        if weight.requires_grad and is_grad_enabled():
+            raise RuntimeError(f"{name}: the class weight is a constant here and gets no gradient, but it requires "
+                               "grad; detach it, or use the composition nn.functional.cross_entropy composes")
+        weight = weight._data
+    return np.where(kept, np.asarray(weight, dtype=dtype)[safe], 0).astype(dtype, copy=False)
+
+
+def _in_layout(rows, moved, cd):
+    """An (M, C) or (M, 1) array of per-sample rows back in the logits' layout (classes on dim ``cd``), given
+    ``moved``, the logits with their classes moved last."""
+    rows = rows.reshape(moved.shape[:-1] + rows.shape[-1:])
+    return rows if cd == rows.ndim - 1 else np.moveaxis(rows, -1, cd)  # (N, C): already in place
+
+
+@primitive
+def softmax_cross_entropy(logits, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Cross-entropy of logits and class indices, -w[y_i] * log softmax(logits)[i, y_i], as one primitive.
+
+    logits are (C,), (N, C) or (N, C, d1, ...) (classes on dim 1); target holds the integer class index of
+    each sample, shape (), (N,) or (N, d1, ...), already checked to be in range or ``ignore_index``
+    (``nn.functional.cross_entropy`` checks it). ``weight`` (C,) is a constant (default ones). A target
+    equal to ``ignore_index`` contributes 0. ``reduction``: 'none' keeps the per-sample losses, 'sum'
+    adds them up, 'mean' divides that sum by sum_i w[y_i] over the targets that are not ignored.
+    The reference is :func:`softmax_cross_entropy_reference`; fused because a classifier runs it on every
+    batch, and one pass replaces log_softmax's five ops, the gather and the reduction.
+
+    Derivative: dL/dlogits[i, c] = g_i * k_i * (softmax(logits)[i, c] - [c = y_i]), with k_i = w[y_i]
+    (0 for an ignored target), divided by sum_i w[y_i] for 'mean'; g_i = g for 'sum' and 'mean'. When every
+    target is ignored, 'mean' gives NaN and gradient 0, as PyTorch (the composition's gradient is NaN)."""
+    cd = 0 if logits.ndim == 1 else 1
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
+    half = logits._data.dtype == np.float16
+    z = logits._data.astype(np.float32) if half else logits._data
+    moved = z if cd == z.ndim - 1 else np.moveaxis(z, cd, -1)  # classes last: one row of C logits per sample
+    rows = moved.reshape(-1, moved.shape[-1])
+    shifted = rows - rows.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    kept = t.reshape(-1) != ignore_index
+    samples, safe = np.arange(len(kept)), np.where(kept, t.reshape(-1), 0)  # an ignored target weighs 0
+    w_y = _class_weights("softmax_cross_entropy", weight, kept, safe, z.dtype)
+    loss = (-log_p[samples, safe] * w_y).reshape(t.shape)
+    coef = w_y  # each sample's factor k_i in the gradient
+    if reduction != "none":
+        loss = loss.sum()
+    if reduction == "mean":
+        total = w_y.sum()
+        with np.errstate(invalid="ignore"):  # every target ignored: the loss is 0 / 0 = NaN, as in PyTorch
+            loss = loss / total
+        if total != 0:  # and its gradient 0, as in PyTorch (w_y is all 0 then)
+            coef = w_y / total
+
+    def backward(g, out):
+        one_hot = np.zeros_like(log_p)
+        one_hot[samples, safe] = 1
+        if is_grad_enabled():
+            probs = (logits.astype(np.float32) if half else logits).softmax(cd)
+        else:
+            probs, g = _in_layout(np.exp(log_p), moved, cd), g._data
+        per_sample = _in_layout(coef[:, None], moved, cd)
+        g = g.reshape(per_sample.shape) if reduction == "none" else g
+        return ((probs - _in_layout(one_hot, moved, cd)) * (g * per_sample),)
+
+    result = loss.astype(np.float16) if half else loss
+    return make_op("softmax_cross_entropy", result, (logits,), backward, saved=(logits,))
+
+
+def softmax_cross_entropy_reference(logits, target, weight=None, ignore_index=-100, reduction="mean"):
+    """:func:`softmax_cross_entropy` composed of ops, as ``nn.functional.cross_entropy`` computes it:
+    log_softmax, the target classes gathered, weighted, and reduced."""
+    cd = 0 if logits.ndim == 1 else 1
+    t = target.numpy() if isinstance(target, Tensor) else np.asarray(target)
+    kept = t != ignore_index
+    safe = np.where(kept, t, 0)
+    log_p = log_softmax(logits.astype(np.float32) if logits.dtype == np.float16 else logits, dim=cd)
+    picked = log_p.gather(cd, np.expand_dims(safe, cd)).squeeze(cd)
+    if weight is None:
+        w = Tensor(kept.astype(log_p.dtype))
+    else:
+        w = where(kept, (weight if isinstance(weight, Tensor) else Tensor(weight))[safe], 0.0)
+    loss = -(picked * w)
+    if reduction == "sum":
+        loss = loss.sum()
+    elif reduction == "mean":
+        loss = loss.sum() / w.sum()
+    return loss.astype(np.float16) if logits.dtype == np.float16 else loss

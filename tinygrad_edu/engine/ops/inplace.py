@@ -221,11 +221,33 @@ def attach():
     for name, op in AUGMENTED.items():
         if hasattr(Tensor, op):
             fn = getattr(Tensor, op)
-            setattr(Tensor, name, _augmented_method(fn, op.strip("_") + "="))
+            setattr(Tensor, name, _augmented_method(fn, op.strip("_") + "=", _UFUNCS.get(name)))
 
 
-def _augmented_method(fn, name):
+# a float tensor updated by a number or a tensor, recording nothing (p.data += -lr * p.grad): NumPy writes the
+# result straight into its memory, without the new array and the copy of the general path
+_UFUNCS = {"__iadd__": np.add, "__isub__": np.subtract, "__imul__": np.multiply, "__itruediv__": np.true_divide}
+
+
+def _fits(shape, target):
+    """Does ``shape`` broadcast to ``target`` (and not beyond it)?"""
+    try:
+        return np.broadcast_shapes(shape, target) == target
+    except ValueError:
+        return False
+
+
+def _augmented_method(fn, name, ufunc):
     def inplace(self, other):
+        if ufunc is not None and self._data.dtype.kind == "f" and self._data.flags.writeable:
+            plain = type(other) in (float, int)
+            if (plain or (type(other) is Tensor and other._data.dtype.kind in "fiu")) and not (
+                    is_grad_enabled() and (self.requires_grad or getattr(other, "requires_grad", False))):
+                value = other if plain else other._data
+                if plain or _fits(value.shape, self._data.shape):
+                    ufunc(self._data, value, out=self._data, casting="unsafe")
+                    _count_write(self)
+                    return self
         return _write(self, fn(self, other), name)
 
     inplace.__name__ = name

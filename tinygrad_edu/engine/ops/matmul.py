@@ -7,7 +7,7 @@ import string
 
 import numpy as np
 
-from ..tensor import Tensor, _wrap, make_op
+from ..tensor import Tensor, _wrap, is_grad_enabled, make_op
 from .base import _broadcasting, _pair, _same_dtype, primitive, reflected
 
 
@@ -58,10 +58,13 @@ def linear(x, weight, bias=None):
 
     def backward(g, out):
         x, weight, *bias = out.parents
+        need = x.requires_grad, weight.requires_grad, bool(bias) and bias[0].requires_grad
+        if not is_grad_enabled():  # a plain backward: the same formula on the arrays, without per-op cost
+            g, x, weight = g._data, x._data, weight._data
         g2, x2 = g.reshape(-1, g.shape[-1]), x.reshape(-1, x.shape[-1])
-        return ((g2 @ weight).reshape(x.shape) if x.requires_grad else None,
-                g2.mT @ x2 if weight.requires_grad else None,
-                g2.sum(0) if bias and bias[0].requires_grad else None)
+        return ((g2 @ weight).reshape(x.shape) if need[0] else None,
+                g2.mT @ x2 if need[1] else None,
+                g2.sum(0) if need[2] else None)
 
     return make_op("linear", data, (x, weight) if bias is None else (x, weight, bias), backward,
                    saved=(weight if x.requires_grad else None, x if weight.requires_grad else None))

@@ -16,8 +16,9 @@ turns it into a single matrix product, and :func:`conv2d_reference` says it in f
 a grid (``kernels/im2col.py``) so that the product runs over every image at once and every copy runs
 over contiguous memory. Convolution, its input gradient (the "transposed convolution") and its weight
 gradient are three primitives, each one's derivative made of the other two, so convolutions
-differentiate to any order. ``groups`` splits the C input channels and the O filters into G groups,
-one product each, done as one batched matmul.
+differentiate to any order; :func:`conv_transpose2d` is the input gradient with PyTorch's signature.
+``groups`` splits the C input channels and the O filters into G groups, one product each, done as one
+batched matmul.
 
 Pooling reuses the same windows (a plain reshape when they tile the input, as 2x2 pooling does): max
 pooling takes the max of each window (:func:`max_pool2d_reference`: unfold and max), average pooling
@@ -230,6 +231,68 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def _single(v):
     return int(v if isinstance(v, numbers.Integral) else tuple(v)[0])
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """2-D transposed convolution, PyTorch's signature: input (N, C_in, H, W), weight (C_in, C_out/groups, kh, kw),
+    bias (C_out,) -> (N, C_out, H_out, W_out), H_out = (H - 1)*s - 2p + d*(kh - 1) + output_padding + 1.
+
+    It is a convolution's input gradient: conv2d with this weight (read as (O, C/G, kh, kw), O = C_in) maps
+    (N, C_out, H_out, W_out) to (N, C_in, H, W), and conv_transpose2d is that linear map's transpose,
+    col2im(W^T x), the primitive :func:`conv2d_input_grad`. Each input pixel stamps its kernel, scaled,
+    onto the output, s pixels apart, overlaps adding up. Its derivatives are that primitive's:
+    dL/dx = conv2d(G, W), dL/dW = conv2d_weight_grad(G, x) (the roles of input and gradient swapped).
+    ``output_padding`` adds rows/columns at the bottom/right (the sizes a strided conv2d maps to one size).
+
+    >>> import numpy as np
+    >>> conv_transpose2d(Tensor(np.ones((1, 1, 2, 2))), Tensor(np.ones((1, 1, 2, 2))), stride=2).shape
+    (1, 1, 4, 4)
+    """
+    _check_4d(input, "conv_transpose2d", "(N, C_in, H, W)")
+    if not isinstance(weight, Tensor) or weight.ndim != 4:
+        raise RuntimeError(f"conv_transpose2d: expected a 4-D weight (in_channels, out_channels/groups, kh, kw), "
+                           f"got shape {getattr(weight, 'shape', None)}")
+    stride, dilation = _hw_pair(stride, "stride"), _hw_pair(dilation, "dilation")
+    padding, output_padding = _hw_pair(padding, "padding"), _hw_pair(output_padding, "output_padding")
+    n, c, h, w = input.shape
+    cw, og, kh, kw = weight.shape
+    if groups < 1 or c % groups:
+        raise RuntimeError(f"conv_transpose2d: groups={groups} must divide the input channels ({c})")
+    if cw != c:
+        raise RuntimeError(f"conv_transpose2d: weight of shape {weight.shape} expects {cw} input channels, got {c} "
+                           f"channels in input of shape {input.shape}")
+    if bias is not None and bias.shape != (og * groups,):
+        raise RuntimeError(f"conv_transpose2d: bias of shape {bias.shape} does not fit {og * groups} output channels")
+    for op, s, d in zip(output_padding, stride, dilation):
+        if op < 0 or op >= max(s, d):
+            raise RuntimeError(f"conv_transpose2d: output_padding must be smaller than either stride or dilation, "
+                               f"got output_padding={output_padding}, stride={stride}, dilation={dilation}")
+    _same_dtype("conv_transpose2d", input, weight, bias)
+    out_hw = tuple((size - 1) * s - 2 * p + d * (k - 1) + op + 1 for size, s, p, d, k, op in
+                   zip((h, w), stride, padding, dilation, (kh, kw), output_padding))
+    if min(out_hw) < 1:
+        raise RuntimeError(f"conv_transpose2d: padding={padding} leaves an output of size {out_hw} for input of "
+                           f"shape {input.shape} and kernel ({kh}, {kw})")
+    geo = Geometry((kh, kw), dilation, (padding[0], padding[0], padding[1], padding[1]), stride, groups)
+    windows = window_grid(out_hw, geo).out_hw
+    if windows != (h, w):  # output_padding >= stride (allowed when < dilation): windows that see no input
+        input = pad(input, (0, windows[1] - w, 0, windows[0] - h))
+    out = conv2d_input_grad(input, weight, (n, og * groups, *out_hw), geo)
+    return out if bias is None else out + bias.reshape(1, -1, 1, 1)
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """1-D transposed convolution: input (N, C_in, L), weight (C_in, C_out/groups, k) -> (N, C_out, L_out),
+    L_out = (L - 1)*s - 2p + d*(k - 1) + output_padding + 1; conv_transpose2d on a height of 1."""
+    if not isinstance(input, Tensor) or input.ndim != 3:
+        raise RuntimeError(f"conv_transpose1d: expected a 3-D input (N, C_in, L), got shape "
+                           f"{getattr(input, 'shape', None)}")
+    if not isinstance(weight, Tensor) or weight.ndim != 3:
+        raise RuntimeError(f"conv_transpose1d: expected a 3-D weight (in_channels, out_channels/groups, k), "
+                           f"got shape {getattr(weight, 'shape', None)}")
+    out = conv_transpose2d(input.unsqueeze(2), weight.unsqueeze(2), bias, (1, _single(stride)), (0, _single(padding)),
+                           (0, _single(output_padding)), groups, (1, _single(dilation)))
+    return out.squeeze(2)
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
