@@ -84,3 +84,16 @@ def test_the_hook_leaves_the_process_as_it_was(tmp_path):
     assert sys.meta_path == before
     leftover = sys.modules.get("torch.nn.functional")  # the real one if a test imported torch, else none
     assert leftover is None or leftover is not tinygrad_edu.nn.functional
+
+
+def test_torch_submodule_paths_resolve(tmp_path):
+    script = tmp_path / "paths.py"
+    script.write_text("from torch.utils.data.sampler import SubsetRandomSampler\n"
+                      "from torch.utils.data.dataloader import default_collate\n"
+                      "import torch.backends.cudnn as cudnn\nfrom torch.cuda.amp import GradScaler\n"
+                      "import torch.optim.lr_scheduler as sched\n"
+                      "print(SubsetRandomSampler.__name__, default_collate.__name__, cudnn.benchmark,"
+                      " GradScaler.__name__, sched.OneCycleLR.__name__)\n")
+    result = run(["-m", "tinygrad_edu", "run", str(script)])
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["SubsetRandomSampler", "default_collate", "False", "CudaGradScaler", "OneCycleLR"]

@@ -6,6 +6,8 @@
 3
 """
 
+from ..data import loader as dataloader
+from ..data import sampler
 from ..data.loader import (
     ChainDataset,
     ConcatDataset,
@@ -28,6 +30,12 @@ from ..data.sampler import (
     WeightedRandomSampler,
 )
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split",
+__all__ = ["dataloader", "dataset", "sampler",
+           "Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split",
            "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler", "DataLoader", "default_collate", "default_convert", "get_worker_info"]
+
+# PyTorch's submodule names (``from torch.utils.data.sampler import SubsetRandomSampler``): the datasets live
+# beside the loader here, so torch.utils.data.dataset and .dataloader are the same module
+dataset = dataloader
+__path__ = []  # looked into for submodules, as a package is: `import torch.utils.data.sampler` reaches the hook
