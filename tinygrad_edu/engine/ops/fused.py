@@ -307,10 +307,10 @@ def softmax_cross_entropy(logits, target, weight=None, ignore_index=-100, reduct
         loss = loss.sum()
     if reduction == "mean":
         total = w_y.sum()
-        with np.errstate(invalid="ignore"):  # every target ignored: the loss is 0 / 0 = NaN, as in PyTorch
-            loss = loss / total
-        if total != 0:  # and its gradient 0, as in PyTorch (w_y is all 0 then)
-            coef = w_y / total
+        if total != 0:
+            loss, coef = loss / total, w_y / total
+        else:  # every target ignored: the loss is 0 / 0 = NaN and its gradient 0 (w_y is all 0), as in PyTorch
+            loss = np.full_like(loss, np.nan)
 
     def backward(g, out):
         one_hot = np.zeros_like(log_p)

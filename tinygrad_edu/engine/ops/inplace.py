@@ -244,7 +244,7 @@ def _augmented_method(fn, name, ufunc):
             if (plain or (type(other) is Tensor and other._data.dtype.kind in "fiu")) and not (
                     is_grad_enabled() and (self.requires_grad or getattr(other, "requires_grad", False))):
                 value = other if plain else other._data
-                if plain or _fits(value.shape, self._data.shape):
+                if plain or value.shape == self._data.shape or _fits(value.shape, self._data.shape):
                     ufunc(self._data, value, out=self._data, casting="unsafe")
                     _count_write(self)
                     return self

@@ -6,6 +6,7 @@ it back where it was read from, or slice it into pieces.
 """
 
 import builtins
+import math
 import warnings
 
 import numpy as np
@@ -181,7 +182,7 @@ def flatten(x, start_dim=0, end_dim=-1):
     s, e = _dim(start_dim, x.ndim, "flatten"), _dim(end_dim, x.ndim, "flatten")
     if s > e:
         raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {x.shape}")
-    return x.reshape(x.shape[:s] + (int(np.prod(x.shape[s:e + 1])),) + x.shape[e + 1:])  # not -1: sizes may be 0
+    return x.reshape(x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:])  # not -1: sizes may be 0
 
 
 def expand(x, *sizes):
