@@ -145,9 +145,12 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected input of shape (N, C), (N, C, L) or (N, C, H, W), "
                          f"got shape {input.shape} ({input.ndim} dimensions)")
     channels = input.shape[1]
-    for name, t in (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias)):
-        if t is not None and np.shape(_array(t, name)) != (channels,):
-            raise RuntimeError(f"batch_norm: {name} has shape {np.shape(_array(t, name))}, expected ({channels},) "
+    stats = [None if t is None else _array(t, name) for name, t in (("running_mean", running_mean),
+                                                                     ("running_var", running_var))]
+    for name, t in (("running_mean", stats[0]), ("running_var", stats[1]), ("weight", weight), ("bias", bias)):
+        shape = None if t is None else t.shape
+        if shape is not None and shape != (channels,):
+            raise RuntimeError(f"batch_norm: {name} has shape {shape}, expected ({channels},) "
                                f"for input of shape {input.shape} with {channels} channels")
     if training:  # one fused primitive (engine/ops/fused.py; batch_norm_train_reference is the composition)
         count = input.numel() // channels
@@ -155,10 +158,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
         out, mean, var = batch_norm_train(input, weight, bias, eps)
-        for stat, batch in ((running_mean, mean), (running_var, var * (count / (count - 1)))):
-            if stat is not None:
-                array = _array(stat, "running statistic")
-                array[...] = (1 - momentum) * array + momentum * batch
+        for array, batch in zip(stats, (mean, var * (count / (count - 1)))):
+            if array is not None:  # running = (1 - momentum) * running + momentum * batch, in place
+                array *= 1 - momentum
+                array += momentum * batch
         return out
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var must be given in evaluation mode "

@@ -117,10 +117,11 @@ def _class_targets(name, input, target, ignore_index, hint=""):
         raise ValueError(f"{name}: input of shape {input.shape} (classes on dim {cd}) needs a target of shape "
                          f"{expected}, got {t.shape}{hint}")
     kept = t != ignore_index
-    bad = t[kept & ((t < 0) | (t >= n_classes))]
-    if bad.size:
-        raise IndexError(f"{name}: target {bad.flat[0]} is out of bounds for {n_classes} classes (expected 0 to "
-                         f"{n_classes - 1}, or ignore_index={ignore_index})")
+    if t.size and (t.min() < 0 or t.max() >= n_classes):  # rarely true (ignore_index < 0): find a culprit
+        bad = t[kept & ((t < 0) | (t >= n_classes))]
+        if bad.size:
+            raise IndexError(f"{name}: target {bad.flat[0]} is out of bounds for {n_classes} classes (expected 0 "
+                             f"to {n_classes - 1}, or ignore_index={ignore_index})")
     return t, kept
 
 
