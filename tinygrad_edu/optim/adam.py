@@ -7,6 +7,14 @@ import numpy as np
 from .optimizer import Optimizer, _check_betas, _check_nonnegative
 
 
+def check_adam_group(group):
+    """The settings every Adam-style optimizer (Adam, AdamW, NAdam, RAdam) shares, checked as PyTorch does."""
+    _check_nonnegative("learning rate", group["lr"])
+    _check_nonnegative("epsilon value", group["eps"])
+    _check_betas(group["betas"])
+    _check_nonnegative("weight_decay value", group["weight_decay"])
+
+
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba), PyTorch's formulation; eps sits *outside* the square root.
 
@@ -29,10 +37,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group):
-        _check_nonnegative("learning rate", group["lr"])
-        _check_nonnegative("epsilon value", group["eps"])
-        _check_betas(group["betas"])
-        _check_nonnegative("weight_decay value", group["weight_decay"])
+        check_adam_group(group)
 
     def _state_keys(self, group):
         return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group["amsgrad"] else set())

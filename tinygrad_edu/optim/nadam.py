@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_nonnegative
+from .adam import check_adam_group
+from .optimizer import Optimizer, _check_nonnegative
 
 
 class NAdam(Optimizer):
@@ -33,10 +34,7 @@ class NAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group):
-        _check_nonnegative("learning rate", group["lr"])
-        _check_nonnegative("epsilon value", group["eps"])
-        _check_betas(group["betas"])
-        _check_nonnegative("weight_decay value", group["weight_decay"])
+        check_adam_group(group)
         _check_nonnegative("momentum_decay value", group["momentum_decay"])
 
     def _state_keys(self, group):

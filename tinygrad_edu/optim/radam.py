@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from .optimizer import Optimizer, _check_betas, _check_nonnegative
+from .adam import check_adam_group
+from .optimizer import Optimizer
 
 
 class RAdam(Optimizer):
@@ -29,10 +30,7 @@ class RAdam(Optimizer):
         super().__init__(params, defaults)
 
     def _check(self, group):
-        _check_nonnegative("learning rate", group["lr"])
-        _check_nonnegative("epsilon value", group["eps"])
-        _check_betas(group["betas"])
-        _check_nonnegative("weight_decay value", group["weight_decay"])
+        check_adam_group(group)
 
     def _state_keys(self, group):
         return {"step", "exp_avg", "exp_avg_sq"}
