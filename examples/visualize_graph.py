@@ -4,21 +4,29 @@
    its gradient, as micrograd draws them.
 2. micrograd's moons MLP 2-16-16-2, forward pass and cross-entropy loss on 20 points: the ops of each
    layer sit in a cluster named by the layer's dotted path (``layers.0``, ``layers.1``...), parameters
-   carry their names and shapes.
+   carry their names and shapes, and the loss sits in a ``cross_entropy()`` cluster with its shapes.
 3. A deep network of 12 blocks (Linear -> BatchNorm1d -> Tanh; 38 layers with the stem and head) drawn
-   with ``collapse_depth=1``: each block is one box with its class, parameter count and input/output
-   shapes, so the whole network fits on one screen.
+   with ``collapse_depth=2`` (0 would be the whole network as one box, 1 its stem, blocks and head): each
+   block is one box with its class, parameter count, input/output shapes and children, so the whole
+   network fits on one screen.
 
-Writes SVGs into ``--out`` (needs Graphviz's ``dot``: ``apt-get install graphviz``,
-``brew install graphviz`` or ``conda install graphviz``).
+The layout is chosen to fit a notebook (about 1,000 px wide): top to bottom unless left to right is
+narrower. Writes SVGs into ``--out`` (needs Graphviz's ``dot``: ``apt-get install graphviz``,
+``brew install graphviz`` or ``conda install graphviz``), and three pages of the interactive explorer
+(``tg.viz.explore``, self-contained HTML): the MLP; the deep network after a few steps of training,
+opened coloured by gradient magnitude (the first blocks' gradients are the smallest); and a Transformer
+encoder layer.
 
 Run:  python examples/visualize_graph.py [--out graphs]
 
 Expected output:
-    graphs/micrograd_expression.svg: 36 nodes (g = 24.7041, dg/da = 138.8338)
-    graphs/mlp_modules.svg: 25 nodes (loss 0.6897, grouped by module)
-    graphs/deep_collapsed.svg: 20 nodes (38 layers, collapse_depth=1)
-(node counts include the colour legend's node).
+    graphs/micrograd_expression.svg: 36 nodes (g = 24.7041, dg/da = 138.8338; 855×1925 px)
+    graphs/mlp_modules.svg: 14 nodes (loss 0.6897, grouped by module; 653×996 px)
+    graphs/deep_collapsed.svg: 20 nodes (38 layers, collapse_depth=2; 803×1737 px)
+    graphs/mlp_explorer.html: 13 tensors
+    graphs/deep_trained_explorer.html: 92 tensors, coloured by gradient magnitude
+    graphs/transformer_explorer.html: 63 tensors
+(node counts include the colour legend's node; sizes at 96 dpi).
 """
 
 import argparse
@@ -54,6 +62,12 @@ def node_count(svg_path):
     return len(re.findall(r'class="node"', svg_path.read_text()))
 
 
+def size_px(svg_path):
+    """The rendered width × height in pixels at 96 dpi (the SVG gives them in points, 72 to the inch)."""
+    width, height = re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg_path.read_text()).groups()
+    return f"{round(int(width) * 4 / 3)}×{round(int(height) * 4 / 3)} px"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default="graphs", help="directory for the SVG files")
@@ -75,13 +89,31 @@ def main():
 
     deep = DeepNet()
     logits = deep(tg.Tensor(np.zeros((20, 2), dtype=np.float32)))
-    save_graph(logits, out / "deep_collapsed.svg", params=deep, collapse_depth=1)
+    save_graph(logits, out / "deep_collapsed.svg", params=deep, collapse_depth=2)
+
+    pages = [("mlp_explorer.html", tg.viz.explore(loss, mlp, path=out / "mlp_explorer.html"), "")]
+    X_train, y_train = make_moons(64, noise=0.1, seed=1)
+    optimizer = tg.optim.SGD(deep.parameters(), lr=0.1)
+    for _ in range(3):  # a few steps, so that the gradients are those of a network in training
+        optimizer.zero_grad()
+        trained = nn.functional.cross_entropy(deep(tg.Tensor(X_train)), tg.Tensor(y_train))
+        trained.backward()
+        optimizer.step()
+    pages.append(("deep_trained_explorer.html", tg.viz.explore(trained, deep, path=out / "deep_trained_explorer.html",
+                                                               color="grad"), ", coloured by gradient magnitude"))
+    layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
+    encoded = layer(tg.Tensor(np.random.default_rng(0).standard_normal((5, 2, 16)).astype(np.float32)))
+    encoded.sum().backward()
+    pages.append(("transformer_explorer.html", tg.viz.explore(encoded, layer, path=out / "transformer_explorer.html"),
+                  ""))
 
     n_layers = sum(1 for m in deep.modules() if not isinstance(m, (nn.Sequential, DeepNet)))
     for name, what in [("micrograd_expression.svg", f"g = {g.item():.4f}, dg/da = {a.grad.item():.4f}"),
                        ("mlp_modules.svg", f"loss {loss.item():.4f}, grouped by module"),
-                       ("deep_collapsed.svg", f"{n_layers} layers, collapse_depth=1")]:
-        print(f"{out / name}: {node_count(out / name)} nodes ({what})")
+                       ("deep_collapsed.svg", f"{n_layers} layers, collapse_depth=2")]:
+        print(f"{out / name}: {node_count(out / name)} nodes ({what}; {size_px(out / name)})")
+    for name, page, what in pages:
+        print(f"{out / name}: {len(page.data['nodes'])} tensors{what}")
 
 
 if __name__ == "__main__":

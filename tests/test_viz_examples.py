@@ -35,6 +35,12 @@ def test_visualize_graph_writes_three_svgs_and_collapsing_keeps_the_deep_net_sma
     assert "layers.0" in (tmp_path / "mlp_modules.svg").read_text()  # the module cluster's name
     assert "blocks.11" in (tmp_path / "deep_collapsed.svg").read_text()
     assert counts["deep_collapsed"] < counts["mlp_modules"] * 3  # 38 layers, yet on one screen
+    pages = dict(re.findall(r"(\w+)\.html: (\d+) tensors", out))
+    assert set(pages) == {"mlp_explorer", "deep_trained_explorer", "transformer_explorer"}
+    for name in pages:
+        html = (tmp_path / f"{name}.html").read_text()
+        assert html.startswith("<!DOCTYPE html>") and "<script src" not in html  # self-contained
+    assert 'value="grad" selected' in (tmp_path / "deep_trained_explorer.html").read_text()
 
 
 def parse_runs(out):

@@ -120,20 +120,26 @@ def test_mlp_clusters_and_parameter_names():
 
 @needs_dot
 def test_collapse_depth_reduces_nodes_and_shows_modules():
-    model, loss = mlp_loss()
+    model, loss = mlp_loss()  # MLP -> layers (a Sequential) -> layers.0 ... layers.4; then (out * out).mean()
     full = draw_graph(loss, model, legend=False)
+    two = draw_graph(loss, model, collapse_depth=2, legend=False)
     one = draw_graph(loss, model, collapse_depth=1, legend=False)
     zero = draw_graph(loss, model, collapse_depth=0, legend=False)
-    counts = [svg_nodes(g) for g in (full, one, zero)]
-    assert counts == [16, 10, 6]  # x, mul, sum, 8, div + (11 tensors | 5 boxes | 1 box)
-    assert n_nodes(one.source) == 10
-    assert "Linear  layers.0\\n24 params\\nin 4×2 → out 4×8" in one.source
-    assert "ReLU  layers.1\\n0 params\\nin 4×8 → out 4×8" in one.source
-    assert "Linear  layers.4\\n18 params\\nin 4×8 → out 4×2" in one.source
-    assert "layers.0.weight" not in one.source  # absorbed into the box
-    assert 'subgraph cluster_layers {' in one.source  # boxes sit in their parent's cluster
-    assert "Sequential  layers\\n114 params\\nin 4×2 → out 4×2" in zero.source
-    assert re.search(r'"mod_layers.0" -> "mod_layers.1"', one.source)
+    counts = [svg_nodes(g) for g in (full, two, one, zero)]
+    # x, mul, div + 11 model tensors, and mean's sum and count | 5 layer boxes | the Sequential's box |
+    # the MLP's box and mean's box (its output, the loss, stays drawn)
+    assert counts == [16, 10, 6, 5]
+    assert n_nodes(two.source) == 10
+    assert "Linear  layers.0\\n24 params\\nin 4×2 → out 4×8" in two.source
+    assert "ReLU  layers.1\\n0 params\\nin 4×8 → out 4×8" in two.source
+    assert "Linear  layers.4\\n18 params\\nin 4×8 → out 4×2" in two.source
+    assert "layers.0.weight" not in two.source  # absorbed into the box
+    assert 'subgraph cluster_layers {' in two.source  # boxes sit in their parent's cluster
+    assert ("Sequential  layers\\n114 params\\nin 4×2 → out 4×2\\nchildren: 0 Linear, 1 ReLU, 2 Linear\\n"
+            "3 ReLU, 4 Linear") in one.source
+    assert "MLP\\n114 params\\nin 4×2 → out 4×2\\nchildren: layers Sequential" in zero.source
+    assert "mean()\\nin 4×2 → out scalar" in zero.source
+    assert re.search(r'"box_layers.0" -> "box_layers.1"', two.source)
 
 
 def test_max_nodes_error_mentions_count_and_collapse_depth():

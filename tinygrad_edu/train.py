@@ -20,15 +20,20 @@ import math
 import os
 import sys
 import tempfile
+import warnings
 import zipfile
 from collections import Counter
 
 import numpy as np
-from tqdm import tqdm
+from tqdm import TqdmWarning
 
 from .engine.random import generator
 from .engine.tensor import Tensor, no_grad
 from .optim.lr_scheduler import ReduceLROnPlateau
+
+with warnings.catch_warnings():  # in Jupyter without ipywidgets, tqdm.auto warns and falls back to a text bar,
+    warnings.simplefilter("ignore", TqdmWarning)  # which works: no warning on every `import tinygrad_edu`
+    from tqdm.auto import tqdm
 
 __all__ = ["History", "accuracy", "fit", "evaluate", "save_checkpoint", "load_checkpoint"]
 
@@ -146,8 +151,9 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
     on from the next epoch up to ``epochs``.
 
     ``metrics``: names (``"accuracy"``) or callables ``(output, target) -> float``, computed without
-    recording a graph. ``progress``: a tqdm bar per epoch showing the running loss; ``None`` shows it
-    only when stderr is a terminal. ``log_every=k`` also prints the running loss every ``k`` steps.
+    recording a graph. ``progress``: a tqdm bar per epoch showing the running loss (``tqdm.auto``: a
+    widget in Jupyter when ipywidgets is installed, text otherwise); ``None`` shows it when stderr is a
+    terminal or a Jupyter notebook. ``log_every=k`` also prints the running loss every ``k`` steps.
 
     A loss that is NaN or infinite stops training with a FloatingPointError naming the epoch and step,
     before that step changes any weight.
@@ -158,7 +164,7 @@ def fit(model, loss_fn, optimizer, train_loader, epochs, val_loader=None, schedu
     if steps == 0:
         raise ValueError("fit() got an empty train_loader (0 batches per epoch)")
     if progress is None:
-        progress = hasattr(sys.stderr, "isatty") and sys.stderr.isatty()
+        progress = _interactive_stderr()
 
     start, history = _resume(checkpoint, model, optimizer, scheduler, train_loader) if resume else (0, History())
     for epoch in range(start + 1, epochs + 1):
@@ -183,6 +189,13 @@ def _check_fit_arguments(epochs, log_every, resume, checkpoint):
         raise ValueError(f"log_every must be None or an integer >= 1, got {log_every!r}")
     if resume and checkpoint is None:
         raise ValueError("resume=True needs a checkpoint path")
+
+
+def _interactive_stderr():
+    """Whether someone watches stderr: a terminal, or a Jupyter kernel (whose stderr is an ipykernel stream
+    that reports ``isatty()`` False although the notebook shows it live)."""
+    stream = sys.stderr
+    return bool(getattr(stream, "isatty", None) and stream.isatty()) or type(stream).__module__.startswith("ipykernel.")
 
 
 def _progress_bar(epoch, epochs, steps, show):

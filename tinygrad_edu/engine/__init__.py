@@ -29,6 +29,7 @@ from .ops import *  # noqa: F403  (every family's EXPORTS)
 from .ops import EXPORTS as _op_exports
 from .printing import get_printoptions, set_printoptions
 from .random import *  # noqa: F403  (Generator, manual_seed ...: random.__all__)
+from .scopes import FunctionCall, scoped
 from .tensor import (
     Tensor,
     constant,
@@ -47,7 +48,7 @@ __all__ = [
     "Tensor", "make_op", "constant", "scope", "grad", "no_grad", "enable_grad", "is_grad_enabled",
     "gradcheck", "gradgradcheck", "GradcheckError", "keep_freed_memory", "collector_paused",
     "set_printoptions", "get_printoptions", "device", "dtype", "get_default_dtype", "set_default_dtype",
-    "promote_types", "result_type", "finfo", "iinfo",
+    "promote_types", "result_type", "finfo", "iinfo", "scoped", "FunctionCall",
     "float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "complex64", "complex128",
     "half", "double", "short", "long", "cfloat", "cdouble",
 ] + factory.__all__ + random.__all__ + _op_exports

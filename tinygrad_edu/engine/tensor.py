@@ -282,8 +282,9 @@ class Node:
     ``saved`` lists what the closure reads (parents, and ``"output"`` for the op's result; None: all of
     them), so that a backward can refuse values changed in place since. ``retain`` asks the engine to keep
     this (non-leaf) tensor's gradient in ``.grad``; ``seq`` counts recorded ops in creation order, which is
-    a topological order (an op's inputs exist before it); ``scope`` is the Module whose forward was running
-    (None outside any), for drawing the graph."""
+    a topological order (an op's inputs exist before it); ``scope`` is the innermost scope that was running:
+    a Module's forward or a :func:`~tinygrad_edu.engine.scopes.scoped` function's call (None outside any),
+    for drawing the graph."""
 
     __slots__ = ("op", "parents", "backward", "saved", "retain", "seq", "scope")
 
@@ -337,12 +338,14 @@ def _next_function(t):
 
 
 _counter = itertools.count()
-_scope = None  # the innermost scope (a Module whose forward is running), see :class:`scope`
+_scope = None  # the innermost scope (a running Module forward or scoped function call), see :class:`scope`
 
 
 class scope:
     """``with scope(owner): ...``: ops recorded inside remember ``owner`` (``Node.scope``), so that a drawn
-    graph can group them by the module that made them. ``nn.Module.__call__`` enters one per forward.
+    graph can group them by the module or function that made them. ``nn.Module.__call__`` enters one per
+    forward, and a :func:`~tinygrad_edu.engine.scopes.scoped` function one per call (its owner a
+    ``FunctionCall`` whose ``parent`` is the scope it was called in).
     A class rather than a generator-based context manager: it runs on every module call."""
 
     __slots__ = ("owner", "_outer")

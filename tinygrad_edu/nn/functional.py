@@ -35,6 +35,7 @@ from ..engine.ops import (
 )
 from ..engine.ops.window import conv_transpose1d, conv_transpose2d
 from ..engine.random import generator
+from ..engine.scopes import scoped
 from ..engine.tensor import Tensor, constant, no_grad
 from .loss import (
     binary_cross_entropy,
@@ -77,6 +78,7 @@ def silu(input, inplace=False):
     return input * input.sigmoid()
 
 
+@scoped
 def dropout(input, p=0.5, training=True, inplace=False):
     """Inverted dropout: each element is zeroed with probability ``p`` and the survivors are scaled
     by 1 / (1 - p), so E[output] = input and evaluation needs no rescaling. The mask comes from the
@@ -127,6 +129,7 @@ def _float32_if_half(input):
     return (input.astype(np.float32), np.float16) if input.dtype == np.float16 else (input, None)
 
 
+@scoped
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-05):
     """Normalize each channel (dimension 1) of an (N, C), (N, C, L) or (N, C, H, W) input over all
     other dimensions:  y = (x - mean) / sqrt(var + eps) * weight + bias.
@@ -177,6 +180,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out if result_dtype is None else out.astype(result_dtype)
 
 
+@scoped
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-05):
     """Normalize over the last len(normalized_shape) dimensions:
     y = (x - mean) / sqrt(var + eps) * weight + bias, with the biased variance and eps inside the
@@ -314,6 +318,7 @@ def _attention(q, k, v, mask=None, dropout_p=0.0, scale=None):
     return weights @ v, weights
 
 
+@scoped
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None):
     """softmax(Q K^T * scale + M) V with PyTorch's signature and mask convention.
 
@@ -608,6 +613,7 @@ def prelu(input, weight):
 
 
 # ---------------------------------------------------------------- normalization, distances (issue 17)
+@scoped
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-05):
     """Split the C channels (dimension 1) of an (N, C, ...) input into ``num_groups`` groups and normalize
     each sample's group over its channels and positions: y = (x - mean) / sqrt(var + eps) * weight + bias

@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ..engine.ops import log_softmax, minimum, softmax_cross_entropy, where
+from ..engine.scopes import scoped
 from ..engine.tensor import Tensor
 from .module import Module
 
@@ -125,6 +126,7 @@ def _class_targets(name, input, target, ignore_index, hint=""):
     return t, kept
 
 
+@scoped
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """Negative log-likelihood of class indices, given log-probabilities.
 
@@ -148,6 +150,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     return _reduce(loss, reduction, total_weight)
 
 
+@scoped
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
     """Cross-entropy between logits and class indices or class probabilities.
 
@@ -207,6 +210,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 # ----------------------------------------------------------------------------- elementwise losses
+@scoped
 def mse_loss(input, target, reduction="mean"):
     """Squared error (x - y)^2 per element, no 1/2: ``mse_loss([1, 3], [0, 0]) = (1 + 9) / 2 = 5``.
     Input and target must have the same shape.   d/dx = 2 (x - y) (divided by the count for 'mean').
@@ -220,6 +224,7 @@ def mse_loss(input, target, reduction="mean"):
     return _reduce(diff * diff, reduction)
 
 
+@scoped
 def l1_loss(input, target, reduction="mean"):
     """Absolute error |x - y| per element. Input and target must have the same shape.
     d/dx = sign(x - y) (0 where x = y, as in PyTorch).
@@ -252,6 +257,7 @@ def _binary_loss(name, input, target, weight, reduction, per_element):
     return _reduce(loss if weight is None else loss * weight, reduction)
 
 
+@scoped
 def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     """Binary cross-entropy between probabilities x in [0, 1] and targets y (same shape)::
 
@@ -274,6 +280,7 @@ def binary_cross_entropy(input, target, weight=None, reduction="mean"):
     return _binary_loss("binary_cross_entropy", input, target, weight, reduction, per_element)
 
 
+@scoped
 def binary_cross_entropy_with_logits(input, target, weight=None, reduction="mean", pos_weight=None):
     """Binary cross-entropy of sigmoid(x) for logits x and targets y (same shape), in the stable form::
 
@@ -412,6 +419,7 @@ def _legacy_reduction(name, size_average, reduce, reduction):
     return "sum" if size_average is False else "mean"
 
 
+@scoped
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Squared error near 0, absolute error beyond ``beta`` (Fast R-CNN's box loss); with d = |x - y|::
 
@@ -434,6 +442,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
+@scoped
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """Squared error near 0, linear beyond ``delta``; with d = |x - y|::
 
@@ -460,6 +469,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, reduction)
 
 
+@scoped
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     """Kullback-Leibler divergence KL(target || model), the model given as log-probabilities ``input``::
 
@@ -484,6 +494,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     return _reduce(loss, reduction)
 
 
+@scoped
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """Pull pairs together (target 1) or push them apart (target -1), by their cosine similarity::
 
@@ -511,6 +522,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     return _reduce(loss, reduction)
 
 
+@scoped
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """max(0, -y (x1 - x2) + margin): x1 should rank above x2 by ``margin`` where y = 1, below where y = -1.
     d/dx1 = -y where the loss is positive, else 0 (and the opposite for x2).

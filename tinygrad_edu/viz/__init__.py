@@ -1,4 +1,5 @@
-"""Graph drawing (Graphviz) and training diagnostics (matplotlib, the ``plots`` extra)."""
+"""Graph drawing (Graphviz), the interactive explorer (one self-contained HTML page) and training
+diagnostics (matplotlib, the ``plots`` extra)."""
 
 from .diagnostics import (
                           Monitor,
@@ -10,7 +11,9 @@ from .diagnostics import (
                           plot_history,
                           plot_update_ratio,
 )
+from .explorer import Explorer, explore
 from .graph import GraphvizNotFound, draw_graph, save_graph
 
-__all__ = ["draw_graph", "save_graph", "GraphvizNotFound", "Monitor", "percent_saturated", "plot_activations",
-           "plot_gradients", "plot_grad_data_ratio", "plot_update_ratio", "plot_history", "plot_decision_boundary"]
+__all__ = ["draw_graph", "save_graph", "GraphvizNotFound", "explore", "Explorer",
+           "Monitor", "percent_saturated", "plot_activations", "plot_gradients", "plot_grad_data_ratio",
+           "plot_update_ratio", "plot_history", "plot_decision_boundary"]

@@ -14,6 +14,10 @@ curves and the decision boundary of a 2-D classifier.
 3.1
 >>> plot_activations(monitor, path="activations.png")
 
+Every plot function returns its matplotlib Figure, already closed in pyplot (a loop of plots keeps no
+figures open, and ``plt.show()`` does not show it): save it with ``fig.savefig`` or ``path=``; in
+Jupyter it shows once, as the cell's value (end the line with ``;`` to hide it).
+
 matplotlib is an optional extra: ``pip install tinygrad_edu[plots]``.
 """
 
@@ -166,9 +170,16 @@ def _pyplot():
 
 
 def _finish(fig, path):
+    """Lay out ``fig``, save it to ``path`` if given, and return it closed: pyplot forgets it (so a loop of
+    plots does not pile up open figures, and Jupyter's inline backend does not draw it a second time at the
+    end of the cell), while the returned Figure still saves (``fig.savefig``) and displays once in Jupyter
+    as the cell's value."""
     fig.tight_layout()
     if path is not None:
         fig.savefig(path, dpi=100)
+    _pyplot().close(fig)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg(fig)  # closing left a bare canvas; Agg keeps fig.canvas.draw() and buffer_rgba() working
     return fig
 
 

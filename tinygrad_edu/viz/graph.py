@@ -1,5 +1,6 @@
 """Draw a computation graph with Graphviz: micrograd-style ``data | grad`` records for scalar graphs,
-shapes and parameter names for models, module clusters, and collapsed module boxes for big models.
+shapes and parameter names for models, module and function-call clusters, and collapsed boxes for big
+models, laid out to fit a notebook's width.
 
 >>> from tinygrad_edu import Tensor
 >>> a, b = Tensor(2.0, requires_grad=True), Tensor(-3.0, requires_grad=True)
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 import graphviz
 import numpy as np
 
+from ..engine.scopes import FunctionCall
 from ..engine.tensor import Tensor
 
 __all__ = ["draw_graph", "save_graph", "GraphvizNotFound", "ComputationGraph"]
@@ -26,7 +28,9 @@ COLORS = {
     "constant": "#eeeeee",  # grey
     "op": "#fff2cc",  # yellow
     "output": "#f4cccc",  # red
+    "internal": "#f7f7f7",  # light grey, dashed: a value a function made for itself (an eps, a detached max)
     "module": "#e4d7f5",  # purple: a collapsed module
+    "function": "#fce5cd",  # orange: a collapsed function call
 }
 _INSTALL_HINT = (
     "Graphviz's 'dot' executable was not found on PATH, so the graph cannot be rendered. Install the Graphviz "
@@ -59,11 +63,6 @@ class ComputationGraph(graphviz.Digraph):
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _depth(name):
-    """Module path depth: '' is 0, 'layers' 1, 'layers.0' 2."""
-    return 0 if name == "" else name.count(".") + 1
-
-
 def _prefixes(name):
     """'a.b.c' -> ['a', 'a.b', 'a.b.c'] (non-empty prefixes, outermost first)."""
     parts = name.split(".") if name else []
@@ -127,7 +126,21 @@ def _walk(outputs):
 
 # ------------------------------------------------------------------------------------------ drawing
 _SHOWN = 4  # values drawn: all of a tensor this small, the first this many of a bigger one
-_BOX = "mod_"  # node-id prefix of a collapsed module's box
+_BOX = "box_"  # node-id prefix of a collapsed group's box
+_FN = "@fn"  # group-key prefix of a function call (module groups are keyed by their dotted path)
+_RANKDIRS = ("auto", "TB", "LR", "BT", "RL")
+_NODESEP, _RANKSEP = 0.2, 0.35  # inches between nodes in a rank, and between ranks
+
+
+@dataclass
+class _Group:
+    """A module (keyed by its dotted path, the root module by '') or a function call (keyed ``@fnN``) that
+    draws as a cluster, or as one box when collapsed. ``depth`` counts from the top: the model passed as
+    ``params`` and a function called outside every module are 0, their children 1, and so on."""
+
+    owner: object  # the Module or the FunctionCall
+    parent: object  # the enclosing group's key, or None
+    depth: int
 
 
 @dataclass
@@ -140,41 +153,50 @@ class _Graph:
     param_names: dict  # id -> parameter name
     module_names: dict  # id(module) -> its dotted path
     modules: dict  # dotted path -> module
-    kinds: dict  # id -> parameter, input, constant, op or output
-    homes: dict = field(default_factory=dict)  # id -> path of the module the tensor belongs to, or None
+    kinds: dict  # id -> parameter, input, constant, internal, op or output
+    consumers: dict  # id -> the op tensors that take it as a parent
+    groups: dict = field(default_factory=dict)  # group key -> _Group
+    group_keys: dict = field(default_factory=dict)  # id(scope owner) -> its group key (None: not drawn)
+    homes: dict = field(default_factory=dict)  # id -> key of the group the tensor belongs to, or None
     keys: dict = field(default_factory=dict)  # id -> graphviz node id: its own, or its collapsed box's
     drawn: list = field(default_factory=list)  # tensors drawn as nodes of their own
-    boxes: dict = field(default_factory=dict)  # collapsed module path -> {"in"/"out": {id: shape}}
+    boxes: dict = field(default_factory=dict)  # collapsed group key -> {"in"/"out": {id: shape}}
+    pulled: dict = field(default_factory=dict)  # id of an output made inside a collapsed group -> its box
     edges: list = field(default_factory=list)  # (src, dst) node ids, each pair once
 
 
-def draw_graph(output, params=None, *, show_values="auto", show_grads=True, rankdir="LR", group_modules=True,
-               collapse_depth=None, max_nodes=2000, legend=True):
+def draw_graph(output, params=None, *, show_values="auto", show_grads=True, rankdir="auto", group_modules=True,
+               group_functions=True, collapse_depth=None, max_nodes=2000, legend=True):
     """Draw the computation graph that produced ``output`` (a Tensor or a list/tuple of Tensors).
 
     ``params``: a Module (parameter names from ``named_parameters``, clusters from ``named_modules``) or a
     dict name -> Tensor. Named tensors are labelled with their names; other leaves are inputs (they require
-    grad or are floating point) or constants. Each tensor is one node: op (or name), shape and dtype, and for
-    small tensors (``show_values="auto"``: at most 4 elements; True: always the first few; False: never) its
-    values and, after backward (``show_grads``), its gradient as ``data | grad`` fields.
+    grad or are floating point), constants, or "internal": values a composite function made for itself (the
+    max that ``log_softmax`` subtracts, an eps), which the user never passed. Each tensor is one node: op
+    (or name), shape and dtype, and for small tensors (``show_values="auto"``: at most 4 elements; True:
+    always the first few; False: never) its values and, after backward (``show_grads``), its gradient.
 
     ``group_modules`` draws the ops recorded inside a module's forward in a cluster named with the module's
-    dotted path. ``collapse_depth=k`` draws every module deeper than k (path depth: 'layers' 1, 'layers.0' 2)
-    as one box with its class, parameter count and input/output shapes. A drawing of more than ``max_nodes``
-    nodes raises ValueError. Returns a :class:`ComputationGraph` (a ``graphviz.Digraph``)."""
-    outputs = _check_arguments(output, show_values, collapse_depth)
+    dotted path; ``group_functions`` draws each call of a composite function (``cross_entropy``,
+    ``layer_norm``, ``mean``, a user's ``@scoped`` function) in a cluster with its name and its input and
+    output shapes. ``collapse_depth=k`` draws every module or function call at depth k as one box (with its
+    class, parameter count, input/output shapes and children): 0 is the module passed as ``params`` (and
+    each function called outside it), 1 its children, and so on. ``rankdir`` is "TB", "LR", "BT", "RL" or
+    "auto": top to bottom unless left to right is narrower, so the picture fits a notebook's width.
+    A drawing of more than ``max_nodes`` nodes raises ValueError. Returns a :class:`ComputationGraph`."""
+    outputs = _check_arguments(output, show_values, collapse_depth, rankdir)
     param_names, module_names, modules = _name_parameters(params)
-    if not modules:
-        collapse_depth = None  # nothing to collapse without module names
     graph = _collect_nodes(outputs, param_names, module_names, modules)
-    _assign_clusters(graph)
+    _assign_groups(graph, group_modules, group_functions)
     _collapse(graph, collapse_depth)
     _check_size(graph, max_nodes, legend)
     _connect(graph)
-    return _emit(graph, rankdir, show_values, show_grads, group_modules, collapse_depth, legend)
+    if rankdir == "auto":
+        rankdir = _auto_rankdir(graph, show_values, show_grads)
+    return _emit(graph, rankdir, show_values, show_grads, legend)
 
 
-def _check_arguments(output, show_values, collapse_depth):
+def _check_arguments(output, show_values, collapse_depth, rankdir):
     """The output tensors as a list, after checking every argument that can be checked before the walk, so a
     mistake is reported before any work is done."""
     outputs = list(output) if isinstance(output, (list, tuple)) else [output]
@@ -188,6 +210,8 @@ def _check_arguments(output, show_values, collapse_depth):
         raise ValueError(f"show_values must be 'auto', True or False, not {show_values!r}")
     if collapse_depth is not None and (not isinstance(collapse_depth, int) or collapse_depth < 0):
         raise ValueError(f"collapse_depth must be a non-negative int or None, not {collapse_depth!r}")
+    if rankdir not in _RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(map(repr, _RANKDIRS))}, not {rankdir!r}")
     return outputs
 
 
@@ -209,65 +233,122 @@ def _collect_nodes(outputs, param_names, module_names, modules):
     """Walk the graph from ``outputs`` and tell each tensor's kind, which its colour and label show."""
     tensors = _walk(outputs)
     output_ids = {id(t) for t in outputs}
-    kinds = {id(t): _kind(t, param_names, output_ids) for t in tensors}
-    return _Graph(tensors, output_ids, param_names, module_names, modules, kinds)
-
-
-def _assign_clusters(graph):
-    """Give every tensor its home, the module whose cluster draws it (see :func:`_home`), so the drawing shows
-    which layer each op belongs to."""
     consumers = {}  # id -> the op tensors that take it as a parent
-    for t in graph.tensors:
-        if not t.is_leaf:
-            for p in t.parents:
-                consumers.setdefault(id(p), []).append(t)
-    graph.homes = {id(t): _home(graph, t, consumers) for t in graph.tensors}
+    for t in tensors:
+        for p in t.parents:
+            consumers.setdefault(id(p), []).append(t)
+    kinds = {}
+    for t in tensors:
+        kind = _kind(t, param_names, output_ids)
+        if kind in ("input", "constant") and not t.requires_grad and _made_inside(t, consumers.get(id(t), ())):
+            kind = "internal"
+        kinds[id(t)] = kind
+    return _Graph(tensors, output_ids, param_names, module_names, modules, kinds, consumers)
 
 
-def _home(graph, t, consumers):
-    """Module path ``t`` belongs to: an op's recording module; a parameter's owner; for a constant, the one
-    module all its consumers share (the 2.0 of a layer's ``x * 2.0`` sits inside that layer); else None, as
-    for an input, which stays visible outside every cluster and collapsed box."""
+def _made_inside(t, consumers):
+    """Whether the leaf ``t`` is a value a function made for itself: every op that uses it ran inside a
+    scoped function call, and the outermost such call was not passed ``t``."""
+    if not consumers:
+        return False
+    for c in consumers:
+        outermost, owner = None, c.scope
+        while isinstance(owner, FunctionCall):  # a Module (or None) ends the chain
+            outermost, owner = owner, owner.parent
+        if outermost is None or id(t) in outermost.input_ids:
+            return False
+    return True
+
+
+def _assign_groups(graph, group_modules, group_functions):
+    """Give every tensor its home, the group (module or function call) whose cluster draws it (see
+    :func:`_home`), registering the groups met on the way."""
+    graph.group_modules, graph.group_functions = group_modules, group_functions
+    graph.homes = {id(t): _home(graph, t) for t in graph.tensors}
+
+
+def _home(graph, t):
+    """Group ``t`` belongs to: an op's recording module or function call; a parameter's owner; for a
+    constant or internal value, the one group all its consumers share (the 2.0 of a layer's ``x * 2.0``
+    sits inside that layer); else None, as for an input, which stays visible outside every group."""
     if not t.is_leaf:
-        return _scope_of(graph, t)
+        return _group_of(graph, t.scope)
     name = graph.param_names.get(id(t))
     if name is not None:
         owner = _parent(name) or ""  # a top-level parameter belongs to the root module, ''
-        return owner if owner in graph.modules else None
-    if graph.kinds[id(t)] == "constant":
-        scopes = {_scope_of(graph, c) for c in consumers.get(id(t), ())}
-        if len(scopes) == 1:
-            return scopes.pop()
+        return _module_group(graph, owner) if owner in graph.modules else None
+    if graph.kinds[id(t)] in ("constant", "internal"):
+        homes = {_group_of(graph, c.scope) for c in graph.consumers.get(id(t), ())}
+        if len(homes) == 1:
+            return homes.pop()
     return None
 
 
-def _scope_of(graph, op):
-    """Dotted path of the module whose forward recorded the op tensor ``op``, or None (no module, or one
-    that ``params`` does not name)."""
-    scope = op.scope
-    return None if scope is None else graph.module_names.get(id(scope))
+def _group_of(graph, owner):
+    """Key of the group drawn for a scope owner (a Module or FunctionCall), registering it and its
+    ancestors; None when it is not drawn (an unnamed module, no grouping asked for)."""
+    if owner is None:
+        return None
+    if id(owner) in graph.group_keys:
+        return graph.group_keys[id(owner)]
+    if isinstance(owner, FunctionCall):
+        parent = _group_of(graph, owner.parent)
+        if graph.group_functions:
+            key = f"{_FN}{len(graph.group_keys)}"
+            depth = 0 if parent is None else graph.groups[parent].depth + 1
+            graph.groups[key] = _Group(owner, parent, depth)
+        else:
+            key = parent
+    else:
+        path = graph.module_names.get(id(owner))
+        key = None if path is None else _module_group(graph, path)
+    graph.group_keys[id(owner)] = key
+    return key
+
+
+def _module_group(graph, path):
+    """Register the module at ``path`` and its ancestors (the root module is '', depth 0)."""
+    if path not in graph.groups:
+        parent = None if path == "" else next((p for p in reversed(_prefixes(path)[:-1]) if p in graph.modules), "")
+        if parent is not None:
+            _module_group(graph, parent)
+        depth = 0 if parent is None else graph.groups[parent].depth + 1
+        graph.groups[path] = _Group(graph.modules[path], parent, depth)
+    return path
+
+
+def _chain(graph, key):
+    """The group ``key`` and its ancestors, outermost first."""
+    chain = []
+    while key is not None:
+        chain.append(key)
+        key = graph.groups[key].parent
+    return chain[::-1]
 
 
 def _collapse(graph, collapse_depth):
-    """Give every tensor its graphviz node: its own, or the box of its module's ancestor at depth
-    ``collapse_depth + 1``, so a big model draws as a few module boxes."""
+    """Give every tensor its graphviz node: its own, or the box of its group's ancestor at depth
+    ``collapse_depth``, so a big model draws as a few boxes."""
     for i, t in enumerate(graph.tensors):
         box = _box_of(graph, t, collapse_depth)
-        if box is None:
+        if box is not None:
+            graph.boxes.setdefault(box, {"in": {}, "out": {}})
+        if box is None or id(t) in graph.output_ids:  # an output stays drawn, the result a reader looks for
             graph.keys[id(t)] = f"t{i}"
             graph.drawn.append(t)
         else:
             graph.keys[id(t)] = _BOX + box
-            graph.boxes.setdefault(box, {"in": {}, "out": {}})
+        if box is not None and id(t) in graph.output_ids:  # but its box lists what it takes and gives
+            graph.pulled[id(t)] = box
+            graph.boxes[box]["out"][id(t)] = t.shape
 
 
 def _box_of(graph, t, collapse_depth):
-    """Path of the collapsed module whose box takes in ``t``, or None when ``t`` is drawn on its own: it is
-    an output (the result a reader looks for), or its home is not deeper than ``collapse_depth``."""
+    """Key of the collapsed group that takes in ``t``, or None when its group is not deep enough."""
     home = graph.homes[id(t)]
-    if collapse_depth is None or home is None or _depth(home) <= collapse_depth or id(t) in graph.output_ids:
+    if collapse_depth is None or home is None:
         return None
-    return _prefixes(home)[collapse_depth]
+    return next((k for k in _chain(graph, home) if graph.groups[k].depth == collapse_depth), None)
 
 
 def _check_size(graph, max_nodes, legend):
@@ -289,118 +370,199 @@ def _connect(graph):
     for t in graph.tensors:
         if t.is_leaf:
             continue
-        dst = graph.keys[id(t)]
+        dst, pulled_from = graph.keys[id(t)], graph.pulled.get(id(t))
         for p in t.parents:
             src = graph.keys[id(p)]
+            if pulled_from is not None and src != _BOX + pulled_from:  # what the box takes for its own output
+                graph.boxes[pulled_from]["in"].setdefault(id(p), p.shape)
             if src == dst:
                 continue
             if dst.startswith(_BOX):
                 graph.boxes[dst[len(_BOX):]]["in"].setdefault(id(p), p.shape)
-            if src.startswith(_BOX):
+            inside = pulled_from == src[len(_BOX):]  # a step within the box, to its own output
+            if src.startswith(_BOX) and not p.is_leaf and not inside:  # what it computed, not its parameters
                 graph.boxes[src[len(_BOX):]]["out"].setdefault(id(p), p.shape)
             if (src, dst) not in seen:
                 seen.add((src, dst))
                 graph.edges.append((src, dst))
 
 
-def _emit(graph, rankdir, show_values, show_grads, group_modules, collapse_depth, legend):
-    """The graphviz graph itself: every node in its module's cluster, then the edges and the colour legend."""
+def _auto_rankdir(graph, show_values, show_grads):
+    """"TB" unless "LR" is narrower: drawn top to bottom the picture is as wide as its widest rank (the nodes
+    side by side), left to right as wide as its ranks' widest nodes end to end (ranks: longest path from a
+    leaf, as ``dot`` lays them; widths estimated from the labels' longest lines)."""
+    width = {graph.keys[id(t)]: _text_width(_tensor_fields(graph, t, show_values, show_grads)) for t in graph.drawn}
+    for key, box in graph.boxes.items():
+        width[_BOX + key] = _text_width(_box_label(graph, key, box).split("\\n"))
+    succs, n_preds = {}, dict.fromkeys(width, 0)
+    for src, dst in graph.edges:
+        succs.setdefault(src, []).append(dst)
+        n_preds[dst] += 1
+    rank = dict.fromkeys(width, 0)
+    ready = [key for key, n in n_preds.items() if n == 0]
+    while ready:  # Kahn's topological order: a node's rank is final once all its inputs are ranked
+        key = ready.pop()
+        for dst in succs.get(key, ()):
+            rank[dst] = max(rank[dst], rank[key] + 1)
+            n_preds[dst] -= 1
+            if n_preds[dst] == 0:
+                ready.append(dst)
+    side_by_side, end_to_end = {}, {}
+    for key, r in rank.items():
+        side_by_side[r] = side_by_side.get(r, 0) + width[key] + _NODESEP
+        end_to_end[r] = max(end_to_end.get(r, 0), width[key])
+    tall = max(side_by_side.values())
+    wide = sum(end_to_end.values()) + _RANKSEP * len(end_to_end)
+    return "LR" if wide < tall else "TB"
+
+
+def _text_width(lines):
+    """Inches a node needs for these lines of 10-point Helvetica (about 0.075 in a character), with margins."""
+    return 0.075 * max(len(line) for line in lines) + 0.25
+
+
+def _emit(graph, rankdir, show_values, show_grads, legend):
+    """The graphviz graph itself: every node in its group's cluster, then the edges and the colour legend."""
     g = ComputationGraph("computation_graph", format="svg")
-    g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", compound="true", nodesep="0.25", ranksep="0.35")
+    g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", compound="true", nodesep=str(_NODESEP),
+           ranksep=str(_RANKSEP))
     g.attr("node", fontname="Helvetica", fontsize="10", height="0.3")
     g.attr("edge", arrowsize="0.6", color="#555555")
     horizontal = rankdir in ("LR", "RL")
-    members = {}  # cluster path (None: the top level) -> [(node id, attributes)]
+    members = {}  # cluster key (None: the top level) -> [(node id, attributes)]
     for t in graph.drawn:
-        members.setdefault(_cluster_of(graph, t, group_modules, collapse_depth), []).append(
+        members.setdefault(_cluster_of(graph, graph.homes[id(t)]), []).append(
             (graph.keys[id(t)], _tensor_attrs(graph, t, show_values, show_grads, horizontal)))
-    for path, box in graph.boxes.items():
-        members.setdefault(_parent(path) if group_modules else None, []).append(
-            (_BOX + path, _box_attrs(graph.modules[path], path, box)))
+    for key, box in graph.boxes.items():
+        members.setdefault(_cluster_of(graph, graph.groups[key].parent), []).append(
+            (_BOX + key, _box_attrs(graph, key, box)))
     for nid, attrs in members.get(None, []):
         g.node(nid, **attrs)
-    for sub in _clusters(members, graph.modules):
+    for sub in _clusters(graph, members):
         g.subgraph(sub)
     for src, dst in graph.edges:
         g.edge(src, dst)
     if legend:
-        _add_legend(g, with_modules=bool(graph.boxes))
+        drawn_kinds = {graph.kinds[id(t)] for t in graph.drawn}
+        box_kinds = {"function" if isinstance(graph.groups[k].owner, FunctionCall) else "module" for k in graph.boxes}
+        _add_legend(g, drawn_kinds | box_kinds, horizontal)
     return g
 
 
-def _cluster_of(graph, t, group_modules, collapse_depth):
-    """The cluster a drawn tensor sits in: its home, or, for an output made inside a collapsed module, the
-    cluster that holds that module's box (None: the top level)."""
-    home = graph.homes[id(t)] if group_modules else None
-    if home is not None and collapse_depth is not None and _depth(home) > collapse_depth:
-        home = _prefixes(home)[collapse_depth - 1] if collapse_depth > 0 else None
-    return home or None
+def _cluster_of(graph, key):
+    """The cluster that draws a member of group ``key``: the innermost group on its chain that is drawn as a
+    cluster (not the root module, not a module when ``group_modules`` is off, not a collapsed group, which
+    is a box instead); None: the top level."""
+    cluster = None
+    for k in (_chain(graph, key) if key is not None else ()):
+        if k in graph.boxes:
+            break
+        if k.startswith(_FN) or (graph.group_modules and k != ""):
+            cluster = k
+    return cluster
 
 
-def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
-    """A tensor's record node: its op or name, shape and dtype, then its values and gradient when they are
+def _tensor_fields(graph, t, show_values, show_grads):
+    """A tensor's label lines: its op or name, shape and dtype, then its values and gradient when they are
     few enough to read."""
     name, kind = graph.param_names.get(id(t)), graph.kinds[id(t)]
     if not t.is_leaf:
         title = t.op if name is None else f"{name} ({t.op})"
+    elif name is not None:
+        title = name
     else:
-        title = name if name is not None else ("input" if kind in ("input", "output") else "constant")
+        title = {"output": "input", "input": "input", "internal": "internal"}.get(kind, "constant")
     fields = [title, f"{_shape_str(t.shape)} {t.dtype.name}"]
     small = t.numpy().size <= _SHOWN
     if show_values is True or (show_values == "auto" and small):
         fields.append("data " + _fmt_array(t.numpy(), _SHOWN))
     if show_grads and t.grad is not None and (small or show_values is True):
         fields.append("grad " + _fmt_array(t.grad.numpy(), _SHOWN))
-    return {"label": _record(fields, horizontal), "shape": "record",
-            "style": "filled,rounded" if not t.is_leaf else "filled", "fillcolor": COLORS[kind]}
+    return fields
+
+
+def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
+    """A tensor's record node, filled with its kind's colour (see :func:`_tensor_fields`)."""
+    kind = graph.kinds[id(t)]
+    style = "filled,rounded" if not t.is_leaf else ("filled,dashed" if kind == "internal" else "filled")
+    return {"label": _record(_tensor_fields(graph, t, show_values, show_grads), horizontal), "shape": "record",
+            "style": style, "fillcolor": COLORS[kind]}
 
 
 def _record(fields, horizontal):
-    """A record label with ``fields`` side by side (micrograd's ``data | grad``) in any direction: Graphviz
-    turns a record's fields when rankdir is LR or RL, and braces turn them back."""
+    """A record label with ``fields`` stacked one above the other, the narrow way, in any direction:
+    Graphviz lays a record's fields across the rank direction, and braces turn them."""
     body = " | ".join(_escape(f) for f in fields)
-    return "{ " + body + " }" if horizontal else body
+    return body if horizontal else "{ " + body + " }"
 
 
-def _box_attrs(module, path, box):
-    """A collapsed module's box: its class and path, parameter count, and the shapes it takes and gives."""
-    n_params = sum(int(p.numpy().size) for p in module.parameters())
-    ins = ", ".join(_shape_str(s) for s in box["in"].values()) or "-"
-    outs = ", ".join(_shape_str(s) for s in box["out"].values()) or "-"
-    label = f"{type(module).__name__}  {path}\\n{n_params:,} params\\nin {ins} → out {outs}"
-    return {"label": label, "shape": "box", "style": "filled,bold,rounded", "fillcolor": COLORS["module"],
-            "margin": "0.15,0.08"}
+def _shapes_str(shapes):
+    return ", ".join(_shape_str(s) for s in shapes) or "-"
 
 
-def _clusters(members, modules):
-    """A dashed cluster for each module that holds a node, directly or through a sub-module, nested in its
-    parent's; returns the outermost ones, which are the ones to add to the graph."""
-    paths = set()
-    for home in members:
-        if home:
-            paths.update(p for p in _prefixes(home) if p in modules)
-    clusters = {}
-    for path in sorted(paths, key=_depth, reverse=True):  # deepest first: children exist before parents embed them
-        sub = graphviz.Digraph(name=f"cluster_{path}")
-        sub.attr(label=f"{path}: {type(modules[path]).__name__}", style="rounded,dashed", color="#888888",
-                 fontname="Helvetica", fontsize="10", labeljust="l")
-        for nid, attrs in members.get(path, []):
+def _box_label(graph, key, box):
+    """A collapsed group's label: a module's class and path, parameter count, the shapes it takes and gives
+    and its children's names; a function call's name and shapes."""
+    owner = graph.groups[key].owner
+    if isinstance(owner, FunctionCall):
+        return f"{owner.name}()\\nin {_shapes_str(owner.input_shapes)} → out {_shapes_str(owner.output_shapes)}"
+    n_params = sum(int(p.numpy().size) for p in owner.parameters())
+    ins, outs = _shapes_str(box["in"].values()), _shapes_str(box["out"].values())
+    label = f"{type(owner).__name__}  {key}".rstrip() + f"\\n{n_params:,} params\\nin {ins} → out {outs}"
+    children = [f"{name} {type(child).__name__}" for name, child in owner.named_children()]
+    for start in range(0, min(len(children), 6), 3):  # three a line, six at most
+        label += ("\\nchildren: " if start == 0 else "\\n") + ", ".join(children[start:start + 3])
+    if len(children) > 6:
+        label += f", … ({len(children)} in all)"
+    return label
+
+
+def _box_attrs(graph, key, box):
+    """A collapsed group's box (see :func:`_box_label`): purple for a module, orange for a function call."""
+    kind = "function" if isinstance(graph.groups[key].owner, FunctionCall) else "module"
+    return {"label": _box_label(graph, key, box), "shape": "box", "style": "filled,bold,rounded",
+            "fillcolor": COLORS[kind], "margin": "0.15,0.08"}
+
+
+def _clusters(graph, members):
+    """A dashed cluster for each module and function call that holds a node, directly or through a nested
+    group, inside its parent's; returns the outermost ones, which are the ones to add to the graph."""
+    keys = set()
+    for key in members:
+        while key is not None:
+            keys.add(key)
+            key = _cluster_of(graph, graph.groups[key].parent)
+    clusters, nested = {}, {}
+    for key in keys:
+        nested.setdefault(_cluster_of(graph, graph.groups[key].parent), []).append(key)
+    for key in sorted(keys, key=lambda k: len(_chain(graph, k)), reverse=True):  # children before parents
+        owner = graph.groups[key].owner
+        sub = graphviz.Digraph(name=f"cluster_{key}")
+        if isinstance(owner, FunctionCall):
+            label = f"{owner.name}(): {_shapes_str(owner.input_shapes)} → {_shapes_str(owner.output_shapes)}"
+            sub.attr(label=label, style="rounded,dotted", color="#b45f06", fontcolor="#b45f06")
+        else:
+            sub.attr(label=f"{key}: {type(owner).__name__}", style="rounded,dashed", color="#888888")
+        sub.attr(fontname="Helvetica", fontsize="10", labeljust="l")
+        for nid, attrs in members.get(key, []):
             sub.node(nid, **attrs)
-        for child in sorted(c for c in clusters if _parent(c) == path):
+        for child in sorted(nested.get(key, ())):
             sub.subgraph(clusters[child])
-        clusters[path] = sub
-    top = [clusters[path] for path in sorted(clusters) if _parent(path) is None]
-    # a module whose own name has a dot (a ModuleDict key "a.b") has no parent cluster to sit in
-    orphans = [sub for path, sub in clusters.items() if _parent(path) is not None and _parent(path) not in clusters]
-    return top + orphans
+        clusters[key] = sub
+    return [clusters[key] for key in sorted(nested.get(None, ()))]
 
 
-def _add_legend(g, with_modules):
-    """One small node, a table of the fill colours, so a reader can tell the kinds of node apart."""
-    kinds = [kind for kind in COLORS if kind != "module" or with_modules]
-    cells = "".join(f'<TD BGCOLOR="{COLORS[k]}">{k}</TD>' for k in kinds)
-    g.node("legend", f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="3"><TR>{cells}</TR></TABLE>>',
-           shape="plaintext", fontsize="9")
+def _add_legend(g, kinds, horizontal):
+    """One small node, a table of the fill colours of the kinds drawn (the five basic ones always), so a
+    reader can tell the kinds of node apart: a column beside a top-to-bottom drawing, a row below a
+    left-to-right one, where each widens the picture least."""
+    shown = [k for k in COLORS if k in kinds or k in ("parameter", "input", "constant", "op", "output")]
+    cells = [f'<TD BGCOLOR="{COLORS[k]}">{k}</TD>' for k in shown]
+    rows = "<TR>" + "".join(cells) + "</TR>" if horizontal else "".join(f"<TR>{c}</TR>" for c in cells)
+    with g.subgraph(name="legend_rank") as sink:
+        sink.attr(rank="sink")
+        sink.node("legend", f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="2" CELLPADDING="3">{rows}</TABLE>>',
+                  shape="plaintext", fontsize="9")
 
 
 def save_graph(output, path, format=None, **draw_kwargs):

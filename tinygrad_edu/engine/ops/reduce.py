@@ -12,6 +12,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ..scopes import scoped
 from ..tensor import _wrap, make_op
 from .base import _count, _dim, _dims, _np_dtype, _without, primitive
 from .elementwise import where
@@ -269,6 +270,7 @@ def cummin(x, dim):
 
 
 # ----------------------------------------------------------------------------------- composites
+@scoped
 @_dim_or_axis
 def mean(x, dim=None, keepdim=False, *, dtype=None):
     """Average over ``dim``: sum / count (NaN for no elements). Integer tensors need ``dtype=`` (a float
@@ -299,6 +301,7 @@ def all(x, dim=None, keepdim=False):
     return _wrap(found.astype(np.uint8) if x._data.dtype == np.uint8 else found)  # uint8 in, uint8 out (PyTorch)
 
 
+@scoped
 @_dim_or_axis
 def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """sum((x - mean)^2) / (N - correction). correction defaults to 1 (Bessel); ``unbiased=False``
@@ -310,6 +313,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return (d * d).sum(dims, keepdim) / builtins.max(_count(x, dims) - correction, 0)
 
 
+@scoped
 @_dim_or_axis
 def std(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """sqrt(var), computed as s * sqrt(var(d / s)) with d = x - mean and s = max |d| along ``dim``, a
@@ -338,6 +342,7 @@ def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
     return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
 
 
+@scoped
 @_dim_or_axis
 def logsumexp(x, dim=None, keepdim=False):
     """log(sum(e^x)) computed as m + log(sum(e^(x - m))) with m = max(x), so it never overflows.
@@ -356,6 +361,7 @@ def _minus_max(x, dim, name):
     return x - _wrap(np.max(x._data, axis=d, keepdims=True)), d
 
 
+@scoped
 @_dim_or_axis
 def softmax(x, dim=-1):
     """e^x / sum(e^x) along ``dim``, computed on x - max(x) for stability."""
@@ -366,6 +372,7 @@ def softmax(x, dim=-1):
     return e / e.sum(d, keepdim=True)
 
 
+@scoped
 @_dim_or_axis
 def log_softmax(x, dim=-1):
     """x - logsumexp(x), computed as (x - m) - log(sum(e^(x - m))) with m = max(x): subtracting the

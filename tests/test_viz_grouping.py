@@ -1,0 +1,190 @@
+"""Function-level grouping (``@scoped`` calls drawn as clusters or boxes), "internal" leaves,
+collapse_depth counted from the module passed, and the automatic layout that fits a notebook's width,
+checked with the real Graphviz ``dot`` binary."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, nn
+from tinygrad_edu.engine.scopes import FunctionCall, scoped
+from tinygrad_edu.nn import functional as F
+from tinygrad_edu.viz.graph import draw_graph
+
+ROOT = Path(__file__).resolve().parent.parent
+needs_dot = pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz 'dot' binary not installed")
+NOTEBOOK_PT = 750  # 1,000 px at 96 dpi, in the points (1/72 in) an SVG's width is written in
+
+
+def n_nodes(source):
+    return len(re.findall(r"^\s*\S+ \[label=", source, re.M))
+
+
+def svg_nodes(graph):
+    return len(re.findall(r'<g id="node\d+"', graph.pipe(format="svg").decode()))
+
+
+def function_clusters(source):
+    return re.findall(r'subgraph "cluster_@fn\d+" \{\s*color="#b45f06" fontcolor="#b45f06" label="([^"]*)"', source)
+
+
+def boxes(source):
+    return re.findall(r'"?box_[^ "]*"? \[label="([^"]*)"', source)
+
+
+def logits(requires_grad=True):
+    rng = np.random.default_rng(0)
+    return Tensor(rng.normal(size=(4, 3)).astype(np.float32), requires_grad=requires_grad)
+
+
+@scoped
+def normalize(x):
+    return (x - x.mean()) / (x.std() + 1e-5)
+
+
+@scoped
+def shift_and_scale(x, w):
+    return x * w + 1.0
+
+
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+        self.head = nn.Linear(4, 2)
+
+    def forward(self, x):
+        return self.head(normalize(self.body(x)))
+
+
+def test_scoped_records_the_call_nested_in_the_running_module():
+    x = logits()
+    y = normalize(x)
+    call = y.scope
+    assert isinstance(call, FunctionCall) and call.name == "normalize" and call.parent is None
+    assert call.input_shapes == ((4, 3),) and call.output_shapes == ((4, 3),) and call.input_ids == (id(x),)
+    assert normalize.__name__ == "normalize" and (x * 2.0).scope is None  # the scope ends with the call
+    model = Block()
+    out = model(x)
+    inner = out.parents[0].parents[0]  # head's linear <- normalize's division
+    assert inner.scope.name == "normalize" and inner.scope.parent is model
+    mean_call = [t for t in tg.viz.graph._walk([out]) if t.op == "sum" and t.scope.name == "mean"][0].scope
+    assert mean_call.parent is inner.scope  # mean inside normalize inside the Block's forward
+    named = scoped(name="attention")(lambda q: q * 1.0)
+    assert named(x).scope.name == "attention"
+    with pytest.raises(ValueError):
+        scoped(lambda: (_ for _ in ()).throw(ValueError("boom")))()
+    assert (x * 2.0).scope is None  # an exception inside a scoped call leaves no scope behind
+
+
+@needs_dot
+def test_cross_entropy_draws_as_one_group_and_collapses_to_one_box():
+    x = logits()
+    loss = F.cross_entropy(x, Tensor([0, 1, 2, 0]), label_smoothing=0.1)
+    grouped = draw_graph(loss, {"x": x}, legend=False)
+    flat = draw_graph(loss, {"x": x}, group_functions=False, legend=False)
+    assert n_nodes(grouped.source) == n_nodes(flat.source) == svg_nodes(grouped) == 22
+    assert function_clusters(grouped.source) == ["cross_entropy(): 4×3, 4 → scalar", "log_softmax(): 4×3 → 4×3"]
+    assert function_clusters(flat.source) == []
+    collapsed = draw_graph(loss, {"x": x}, collapse_depth=0, legend=False)
+    assert svg_nodes(collapsed) == 3  # x, the cross_entropy box, and the loss it gives
+    assert boxes(collapsed.source) == ["cross_entropy()\\nin 4×3, 4 → out scalar"]
+    assert 'fillcolor="#fce5cd"' in collapsed.source  # a function box's colour
+    legend = draw_graph(loss, {"x": x}, collapse_depth=0).source
+    assert ">function</TD>" in legend and ">module</TD>" not in legend
+
+
+def test_values_a_function_made_are_internal_never_inputs():
+    x = logits()
+    src = draw_graph(F.log_softmax(x, dim=1), {"x": x}, legend=False).source
+    assert "{ input" not in src  # the detached max is not something the user fed
+    assert re.search(r'\{ internal \| 4×1 float32 \| data \[[^]]*\] \}" fillcolor="#f7f7f7" shape=record '
+                     r'style="filled,dashed"', src)
+    ln = F.layer_norm(x, (3,))
+    src = draw_graph(ln, {"x": x}).source
+    assert "{ input" not in src and "{ constant" not in src
+    assert "{ internal | scalar float32 | data 0.0000 }" in src  # the eps, 1e-05
+    assert ">internal</TD>" in src
+    assert "{ internal" in draw_graph(ln, {"x": x}, group_functions=False).source  # a kind, grouped or not
+    user, w = logits(requires_grad=False), Tensor(np.float32(2.0), requires_grad=True)
+    src = draw_graph(shift_and_scale(user, w), legend=False).source
+    assert src.count("{ input | 4×3 float32 }") == 1  # passed by the user, without grad: still an input
+    assert "{ internal | scalar float32 | data 1.0000 }" in src  # the shift the function added
+
+
+def test_collapse_depth_counts_from_the_sequential_passed():
+    tg.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    out = model(logits(requires_grad=False))
+    full = draw_graph(out, model, legend=False).source
+    zero = draw_graph(out, model, collapse_depth=0, legend=False).source
+    one = draw_graph(out, model, collapse_depth=1, legend=False).source
+    assert [n_nodes(s) for s in (full, zero, one)] == [8, 3, 5]  # x and the output stay; boxes take the rest
+    assert boxes(zero) == ["Sequential\\n26 params\\nin 4×3 → out 4×2\\nchildren: 0 Linear, 1 ReLU, 2 Linear"]
+    assert sorted(boxes(one)) == ["Linear  0\\n16 params\\nin 4×3 → out 4×4",
+                                  "Linear  2\\n10 params\\nin 4×4 → out 4×2",  # its output stays drawn, listed
+                                  "ReLU  1\\n0 params\\nin 4×4 → out 4×4"]
+    assert draw_graph(out, model, collapse_depth=2, legend=False).source == full  # nothing that deep
+
+
+def test_collapse_depth_on_a_nested_model_with_a_user_function():
+    tg.manual_seed(0)
+    model = Block()
+    out = model(logits(requires_grad=False))
+    one = draw_graph(out, model, collapse_depth=1, legend=False).source
+    assert sorted(label.split("\\n")[0] for label in boxes(one)) == ["Linear  head", "Sequential  body",
+                                                                      "normalize()"]
+    assert "normalize()\\nin 4×4 → out 4×4" in boxes(one)
+    two = draw_graph(out, model, collapse_depth=2, legend=False).source
+    assert sorted(label.split("\\n")[0] for label in boxes(two)) == ["Linear  body.0", "Tanh  body.1", "mean()",
+                                                                      "std()"]
+    assert function_clusters(two) == ["normalize(): 4×4 → 4×4"]  # the boxes of mean and std sit in it
+
+
+@needs_dot
+def test_collapse_depth_on_a_transformer_layer():
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
+    x = tg.randn(2, 5, 16, requires_grad=True)
+    y = layer(x)
+    zero = draw_graph(y, layer, collapse_depth=0, legend=False)
+    assert svg_nodes(zero) == 3
+    assert boxes(zero.source)[0].startswith("TransformerEncoderLayer\\n2,224 params\\nin 2×5×16 → out 2×5×16")
+    one = draw_graph(y, layer, collapse_depth=1, legend=False).source
+    assert sorted(label.split("\\n")[0] for label in boxes(one)) == [
+        "LayerNorm  norm1", "LayerNorm  norm2", "Linear  linear1", "Linear  linear2", "MultiheadAttention  self_attn"]
+    two = draw_graph(y, layer, collapse_depth=2, legend=False).source
+    assert sorted(label.split("\\n")[0] for label in boxes(two)) == ["Linear  self_attn.out_proj", "layer_norm()",
+                                                                      "layer_norm()"]
+    assert "{ input" not in draw_graph(y, layer).source.replace("{ input | 2×5×16 float32 }", "", 1)
+
+
+def test_automatic_rankdir_and_its_override():
+    x = Tensor(1.0, requires_grad=True)
+    chain = x
+    for _ in range(30):
+        chain = chain.tanh()
+    assert "rankdir=TB" in draw_graph(chain).source  # deep: top to bottom
+    parts = [Tensor(np.ones(2, dtype=np.float32), requires_grad=True) for _ in range(30)]
+    wide = tg.cat(parts)
+    assert "rankdir=LR" in draw_graph(wide, legend=False).source  # 30 inputs side by side: left to right
+    assert "rankdir=LR" in draw_graph(chain, rankdir="LR").source
+    with pytest.raises(ValueError, match="rankdir must be one of 'auto', 'TB'.*not 'XY'"):
+        draw_graph(chain, rankdir="XY")
+
+
+@needs_dot
+def test_example_graphs_fit_a_notebook_width(tmp_path):
+    subprocess.run([sys.executable, str(ROOT / "examples" / "visualize_graph.py"), "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=120, cwd=ROOT)
+    svgs = sorted(tmp_path.glob("*.svg"))
+    assert len(svgs) == 3
+    for svg in svgs:
+        width, height = map(int, re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg.read_text()).groups())
+        assert 100 < width <= NOTEBOOK_PT and height > width, (svg.name, width, height)
