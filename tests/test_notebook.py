@@ -36,6 +36,10 @@ optimizer = tg.optim.Adam(model.parameters(), lr=0.01)""",
     "boundary": "plot_decision_boundary(model, X, y, resolution=50)",
     "assigned": "fig = plot_history(history)",
     "shown": "fig",
+    "explorer": """\
+loss = tg.nn.functional.cross_entropy(model(tg.Tensor(X)), tg.Tensor(y))
+loss.backward()
+tg.viz.explore(loss, model, path=None)""",
 }
 
 
@@ -86,3 +90,11 @@ def test_fit_shows_its_progress_bar_in_the_notebook(executed):
     widgets = [out for out in outputs if "application/vnd.jupyter.widget-view+json" in out.get("data", {})]
     text = "".join(out.text for out in outputs if out.output_type == "stream" and out.name == "stderr")
     assert widgets or ("Epoch 1/1" in text and "4/4" in text and "loss=" in text), outputs
+
+
+def test_the_explorer_shows_inline_once(executed):
+    cell = executed["explorer"]
+    pages = [out for out in cell.outputs if "text/html" in out.get("data", {})]
+    assert len(pages) == 1, cell.outputs
+    html = pages[0]["data"]["text/html"]
+    assert "<iframe" in html and "layers.0.weight" in html  # the whole page, inline, with the model's names

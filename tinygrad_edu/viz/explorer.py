@@ -192,15 +192,37 @@ def _build(tensors, output_ids, param_names, module_names, modules):
             groups[parent]["members"].append(("g", by_path[path]))
         return by_path[path]
 
+    calls = {}  # id of a FunctionCall (tg.scoped: cross_entropy, layer_norm...) -> its group
+
+    def group_of_scope(scope):
+        """An op's group: its function call's own (inside the caller's group), or its module's."""
+        if scope is None or hasattr(scope, "named_modules"):
+            return group_of(None if scope is None else module_names.get(id(scope)))
+        if id(scope) not in calls:
+            parent = group_of_scope(scope.parent)
+            prefix = groups[parent]["name"]
+            calls[id(scope)] = len(groups)
+            groups.append({"name": f"{prefix}.{scope.name}()" if prefix else f"{scope.name}()", "label": scope.name,
+                           "parent": parent, "depth": groups[parent]["depth"] + 1, "cls": "function", "members": []})
+            groups[parent]["members"].append(("g", calls[id(scope)]))
+        return calls[id(scope)]
+
     index = {id(t): i for i, t in enumerate(tensors)}
     consumers = {}  # id -> the ops that take it as an input
     for t in tensors:
         for p in t.parents:
             consumers.setdefault(id(p), []).append(t)
+    op_groups = {id(t): group_of_scope(t.scope) for t in tensors if not t.is_leaf}
     nodes, edges = [], []
     for i, t in enumerate(tensors):
         kind = _kind(t, param_names, output_ids)
-        g = group_of(_home(t, kind, param_names, module_names, modules, consumers))
+        if not t.is_leaf:
+            g = op_groups[id(t)]
+        else:
+            users = {op_groups[id(c)] for c in consumers.get(id(t), ())}
+            inner = len(users) == 1 and kind == "constant" and groups[next(iter(users))]["cls"] == "function"
+            # a constant only one function call uses (layer_norm's eps) stays inside that call's group
+            g = users.pop() if inner else group_of(_home(t, kind, param_names, module_names, modules, consumers))
         label = param_names.get(id(t)) or t.op or kind
         nodes.append(_node(i, t, kind, label, g))
         groups[g]["members"].append(("t", i))
@@ -291,18 +313,22 @@ def _reorder(groups, nodes):
 
 
 def _initial_view(groups):
-    """Groups to show expanded at first: the root, then each whole level of the group tree while the view
+    """Groups to show expanded at first: the root, then each whole level of the module tree while the view
     stays at most ``INITIAL_VISIBLE`` nodes, then any group whose expansion adds nothing (one member).
-    Returns the expanded group ids and the visible node count."""
+    Function calls (``layer_norm()``, ``cross_entropy()``) start as one node each, as a collapsed drawing
+    shows them. Returns the expanded group ids and the visible node count."""
+    def modules(ids):
+        return [j for j in ids if groups[j]["cls"] != "function"]
+
     expanded, visible = {0}, len(groups[0]["members"])
-    level = [j for kind, j in groups[0]["members"] if kind == "g"]
+    level = modules(j for kind, j in groups[0]["members"] if kind == "g")
     while level:
         grown = visible + sum(len(groups[gi]["members"]) - 1 for gi in level)
         if grown > INITIAL_VISIBLE:
             break
         expanded.update(level)
         visible = grown
-        level = [j for gi in level for kind, j in groups[gi]["members"] if kind == "g"]
+        level = modules(j for gi in level for kind, j in groups[gi]["members"] if kind == "g")
     for gi, g in enumerate(groups):  # parents come first, so a free expansion can follow its parent's
         if gi not in expanded and g["parent"] in expanded and len(g["members"]) <= 1:
             expanded.add(gi)
