@@ -188,3 +188,17 @@ def test_example_graphs_fit_a_notebook_width(tmp_path):
     for svg in svgs:
         width, height = map(int, re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg.read_text()).groups())
         assert 100 < width <= NOTEBOOK_PT and height > width, (svg.name, width, height)
+
+
+@needs_dot
+def test_a_whole_transformer_layer_fits_and_its_input_is_drawn_once(tmp_path):
+    """An input that needs no grad is reshaped inside MultiheadAttention without recording: that view is
+    the same input, drawn once, not a second "input" box off to the side."""
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
+    out = layer(Tensor(np.random.default_rng(0).standard_normal((5, 2, 16)).astype(np.float32)))
+    graph = draw_graph(out, layer, legend=False)
+    assert len(re.findall(r"\{ input \|", graph.source)) == 1
+    svg = graph.pipe(format="svg").decode()
+    width = int(re.search(r'<svg width="(\d+)pt"', svg).group(1))
+    assert width <= NOTEBOOK_PT, width

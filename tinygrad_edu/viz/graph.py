@@ -328,8 +328,12 @@ def _chain(graph, key):
 
 def _collapse(graph, collapse_depth):
     """Give every tensor its graphviz node: its own, or the box of its group's ancestor at depth
-    ``collapse_depth``, so a big model draws as a few boxes."""
+    ``collapse_depth``, so a big model draws as a few boxes. An input that is only another view of an input
+    drawn already (a layer's unrecorded ``x.reshape(...)`` of an input that needs no grad) is drawn as it."""
+    same_input = _views_of_inputs(graph)
     for i, t in enumerate(graph.tensors):
+        if id(t) in same_input:
+            continue
         box = _box_of(graph, t, collapse_depth)
         if box is not None:
             graph.boxes.setdefault(box, {"in": {}, "out": {}})
@@ -341,6 +345,27 @@ def _collapse(graph, collapse_depth):
         if box is not None and id(t) in graph.output_ids:  # but its box lists what it takes and gives
             graph.pulled[id(t)] = box
             graph.boxes[box]["out"][id(t)] = t.shape
+    for view, drawn in same_input.items():
+        graph.keys[view] = graph.keys[drawn]
+
+
+def _views_of_inputs(graph):
+    """id of each input leaf that shows the same memory as another input leaf -> id of the one to draw (the
+    one owning the memory, else the first): the same values reached once directly and once as a view."""
+    chosen, views = {}, {}
+    for t in graph.tensors:
+        if t.is_leaf and graph.kinds[id(t)] == "input":
+            array = t.numpy()
+            owner = id(array if array.base is None else array.base)
+            if owner not in chosen or array.base is None:
+                chosen[owner] = t
+    for t in graph.tensors:
+        if t.is_leaf and graph.kinds[id(t)] == "input":
+            array = t.numpy()
+            drawn = chosen[id(array if array.base is None else array.base)]
+            if drawn is not t:
+                views[id(t)] = id(drawn)
+    return views
 
 
 def _box_of(graph, t, collapse_depth):
