@@ -20,7 +20,7 @@ encoder layer.
 Run:  python examples/visualize_graph.py [--out graphs]
 
 Expected output:
-    graphs/micrograd_expression.svg: 36 nodes (g = 24.7041, dg/da = 138.8338; 855×1925 px)
+    graphs/micrograd_expression.svg: 36 nodes (g = 24.7041, dg/da = 138.8338; 709×1925 px)
     graphs/mlp_modules.svg: 14 nodes (loss 0.6897, grouped by module; 653×996 px)
     graphs/deep_collapsed.svg: 20 nodes (38 layers, collapse_depth=2; 803×1737 px)
     graphs/mlp_explorer.html: 13 tensors

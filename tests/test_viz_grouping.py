@@ -202,3 +202,15 @@ def test_a_whole_transformer_layer_fits_and_its_input_is_drawn_once(tmp_path):
     svg = graph.pipe(format="svg").decode()
     width = int(re.search(r'<svg width="(\d+)pt"', svg).group(1))
     assert width <= NOTEBOOK_PT, width
+
+
+@needs_dot
+def test_a_chain_of_ops_stays_straight_with_its_constants_beside_it():
+    """Each link's constants used to push the next op sideways: 12 links of (y * 1.01 + 0.1).tanh() drew a
+    diagonal 1,723 px wide. Heavy op-to-op edges keep the chain in one column."""
+    y = Tensor(0.5, requires_grad=True)
+    for _ in range(12):
+        y = (y * 1.01 + 0.1).tanh()
+    svg = draw_graph(y, legend=False).pipe(format="svg").decode()
+    width = int(re.search(r'<svg width="(\d+)pt"', svg).group(1))
+    assert width * 4 / 3 <= 400, width  # two nodes side by side: the op and its constant

@@ -465,8 +465,9 @@ def _emit(graph, rankdir, show_values, show_grads, legend):
         g.node(nid, **attrs)
     for sub in _clusters(graph, members):
         g.subgraph(sub)
-    for src, dst in graph.edges:
-        g.edge(src, dst)
+    ops = {graph.keys[id(t)] for t in graph.drawn if not t.is_leaf} | {_BOX + key for key in graph.boxes}
+    for src, dst in graph.edges:  # a heavy edge from op to op keeps a chain straight, its constants at the side
+        g.edge(src, dst, **({"weight": "4"} if src in ops else {}))
     if legend:
         drawn_kinds = {graph.kinds[id(t)] for t in graph.drawn}
         box_kinds = {"function" if isinstance(graph.groups[k].owner, FunctionCall) else "module" for k in graph.boxes}
