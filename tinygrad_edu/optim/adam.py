@@ -15,6 +15,28 @@ def check_adam_group(group):
     _check_nonnegative("weight_decay value", group["weight_decay"])
 
 
+def adam_moments(p, g, state, group):
+    """The start every Adam-style step (Adam, AdamW, NAdam, RAdam) shares: flip g for ``maximize``, start the
+    state (step 0, zero moments), count the step, apply weight decay (decoupled: shrink p; else L2: add
+    wd * p to g), and update the moving averages m of g and v of g^2 in place. Returns (g, m, v)."""
+    lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+    if group["maximize"]:
+        g = -g
+    if not state:
+        state.update(step=0, exp_avg=np.zeros_like(p.numpy()), exp_avg_sq=np.zeros_like(p.numpy()))
+    state["step"] += 1
+    if wd != 0:
+        if group["decoupled_weight_decay"]:
+            p.numpy()[...] *= 1 - lr * wd
+        else:
+            g = g + wd * p.numpy()
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    m += (1 - beta1) * (g - m)
+    v *= beta2
+    v += (1 - beta2) * g * g
+    return g, m, v
+
+
 class Adam(Optimizer):
     r"""Adam (Kingma & Ba), PyTorch's formulation; eps sits *outside* the square root.
 
@@ -43,24 +65,10 @@ class Adam(Optimizer):
         return {"step", "exp_avg", "exp_avg_sq"} | ({"max_exp_avg_sq"} if group["amsgrad"] else set())
 
     def _update(self, p, g, state, group):
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.numpy()), exp_avg_sq=np.zeros_like(p.numpy()))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = np.zeros_like(p.numpy())
-        state["step"] += 1
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p.numpy()[...] *= 1 - lr * wd
-            else:
-                g = g + wd * p.numpy()
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        g, m, v = adam_moments(p, g, state, group)
         if group["amsgrad"]:
+            state.setdefault("max_exp_avg_sq", np.zeros_like(v))
             np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
             v = state["max_exp_avg_sq"]
         step_size = lr / (1 - beta1 ** state["step"])

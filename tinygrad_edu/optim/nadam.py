@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .adam import check_adam_group
+from .adam import adam_moments, check_adam_group
 from .optimizer import Optimizer, _check_nonnegative
 
 
@@ -41,27 +41,12 @@ class NAdam(Optimizer):
         return {"step", "mu_product", "exp_avg", "exp_avg_sq"}
 
     def _update(self, p, g, state, group):
-        lr, (beta1, beta2), wd, psi = group["lr"], group["betas"], group["weight_decay"], group["momentum_decay"]
-        if group["maximize"]:
-            g = -g
-        if not state:
-            state.update(step=0, mu_product=1.0, exp_avg=np.zeros_like(p.numpy()),
-                         exp_avg_sq=np.zeros_like(p.numpy()))
-        state["step"] += 1
+        lr, (beta1, beta2), psi = group["lr"], group["betas"], group["momentum_decay"]
+        g, m, v = adam_moments(p, g, state, group)
         t = state["step"]
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p.numpy()[...] *= 1 - lr * wd
-            else:
-                g = g + wd * p.numpy()
         mu = beta1 * (1.0 - 0.5 * 0.96 ** (t * psi))
         mu_next = beta1 * (1.0 - 0.5 * 0.96 ** ((t + 1) * psi))
-        state["mu_product"] *= mu
-        mu_product = state["mu_product"]
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
+        state["mu_product"] = mu_product = state.get("mu_product", 1.0) * mu
         denom = np.sqrt(v / (1 - beta2 ** t)) + group["eps"]
         p.numpy()[...] -= lr * (1.0 - mu) / (1.0 - mu_product) * (g / denom)
         p.numpy()[...] -= lr * mu_next / (1.0 - mu_product * mu_next) * (m / denom)

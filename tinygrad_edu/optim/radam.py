@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .adam import check_adam_group
+from .adam import adam_moments, check_adam_group
 from .optimizer import Optimizer
 
 
@@ -36,22 +36,9 @@ class RAdam(Optimizer):
         return {"step", "exp_avg", "exp_avg_sq"}
 
     def _update(self, p, g, state, group):
-        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
-        if group["maximize"]:
-            g = -g
-        if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.numpy()), exp_avg_sq=np.zeros_like(p.numpy()))
-        state["step"] += 1
+        lr, (beta1, beta2) = group["lr"], group["betas"]
+        g, m, v = adam_moments(p, g, state, group)
         t = state["step"]
-        if wd != 0:
-            if group["decoupled_weight_decay"]:
-                p.numpy()[...] *= 1 - lr * wd
-            else:
-                g = g + wd * p.numpy()
-        m, v = state["exp_avg"], state["exp_avg_sq"]
-        m += (1 - beta1) * (g - m)
-        v *= beta2
-        v += (1 - beta2) * g * g
         bias_correction2 = 1 - beta2 ** t
         m_hat = m / (1 - beta1 ** t)
         rho_inf = 2 / (1 - beta2) - 1
