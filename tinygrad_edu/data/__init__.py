@@ -7,36 +7,16 @@ Dataset, DataLoader and samplers (also reachable as ``tinygrad_edu.utils.data``)
 (16, 2)
 """
 
+from . import loader, sampler
 from .datasets import make_blobs, make_circles, make_moons, make_spiral, train_test_split
 from .images import load_digits, load_fashion_mnist, load_mnist, read_idx, write_idx
-from .loader import (
-    ChainDataset,
-    ConcatDataset,
-    DataLoader,
-    Dataset,
-    IterableDataset,
-    Subset,
-    TensorDataset,
-    default_collate,
-    default_convert,
-    get_worker_info,
-    random_split,
-)
-from .sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
+from .loader import *  # noqa: F403  (torch.utils.data's datasets, DataLoader and collate functions)
+from .sampler import *  # noqa: F403  (its samplers)
 from .text import CharDataset, CharVocab, TextWindows, load_pydoc_corpus, load_text
 from .translation import TranslationDataset, character_error_rate, load_pairs, number_pairs
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split",
-           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
-           "BatchSampler", "DataLoader", "default_collate", "default_convert", "get_worker_info",
-           "make_blobs", "make_circles", "make_moons", "make_spiral",
-           "train_test_split", "load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "write_idx",
-           "CharVocab", "CharDataset", "TextWindows", "load_text", "load_pydoc_corpus",
-           "TranslationDataset", "character_error_rate", "load_pairs", "number_pairs"]
+__all__ = loader.__all__ + sampler.__all__ + [
+    "make_blobs", "make_circles", "make_moons", "make_spiral",
+    "train_test_split", "load_digits", "load_mnist", "load_fashion_mnist", "read_idx", "write_idx",
+    "CharVocab", "CharDataset", "TextWindows", "load_text", "load_pydoc_corpus",
+    "TranslationDataset", "character_error_rate", "load_pairs", "number_pairs"]

@@ -476,3 +476,6 @@ class DataLoader:
         if callable(getattr(dataset, "__getitems__", None)):
             return self.collate_fn(dataset.__getitems__(keys))
         return self.collate_fn([dataset[k] for k in keys])
+
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split",
+           "DataLoader", "default_collate", "default_convert", "get_worker_info"]  # torch.utils.data's names here

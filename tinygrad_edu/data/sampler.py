@@ -154,3 +154,6 @@ class BatchSampler(Sampler[list]):
     def __len__(self):
         n, b = len(self.sampler), self.batch_size
         return n // b if self.drop_last else -(-n // b)
+
+__all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
+           "BatchSampler"]

@@ -8,32 +8,10 @@
 
 from ..data import loader as dataloader
 from ..data import sampler
-from ..data.loader import (
-    ChainDataset,
-    ConcatDataset,
-    DataLoader,
-    Dataset,
-    IterableDataset,
-    Subset,
-    TensorDataset,
-    default_collate,
-    default_convert,
-    get_worker_info,
-    random_split,
-)
-from ..data.sampler import (
-    BatchSampler,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    SubsetRandomSampler,
-    WeightedRandomSampler,
-)
+from ..data.loader import *  # noqa: F403  (the datasets, DataLoader and collate functions: loader.__all__)
+from ..data.sampler import *  # noqa: F403  (sampler.__all__)
 
-__all__ = ["dataloader", "dataset", "sampler",
-           "Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset", "Subset", "random_split",
-           "Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
-           "BatchSampler", "DataLoader", "default_collate", "default_convert", "get_worker_info"]
+__all__ = ["dataloader", "dataset", "sampler"] + dataloader.__all__ + sampler.__all__
 
 # PyTorch's submodule names (``from torch.utils.data.sampler import SubsetRandomSampler``): the datasets live
 # beside the loader here, so torch.utils.data.dataset and .dataloader are the same module
