@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from graph_labels import fields_view
 
 import tinygrad_edu as tg
 from tinygrad_edu import Tensor, nn
@@ -89,31 +90,31 @@ def test_cross_entropy_draws_as_one_group_and_collapses_to_one_box():
     loss = F.cross_entropy(x, Tensor([0, 1, 2, 0]), label_smoothing=0.1)
     grouped = draw_graph(loss, {"x": x}, legend=False)
     flat = draw_graph(loss, {"x": x}, group_functions=False, legend=False)
-    assert n_nodes(grouped.source) == n_nodes(flat.source) == svg_nodes(grouped) == 22
+    assert n_nodes(fields_view(grouped.source)) == n_nodes(fields_view(flat.source)) == svg_nodes(grouped) == 22
     assert function_clusters(grouped.source) == ["cross_entropy(): 4×3, 4 → scalar", "log_softmax(): 4×3 → 4×3"]
-    assert function_clusters(flat.source) == []
+    assert function_clusters(fields_view(flat.source)) == []
     collapsed = draw_graph(loss, {"x": x}, collapse_depth=0, legend=False)
     assert svg_nodes(collapsed) == 3  # x, the cross_entropy box, and the loss it gives
-    assert boxes(collapsed.source) == ["cross_entropy()\\nin 4×3, 4 → out scalar"]
-    assert 'fillcolor="#fce5cd"' in collapsed.source  # a function box's colour
-    legend = draw_graph(loss, {"x": x}, collapse_depth=0).source
+    assert boxes(fields_view(collapsed.source)) == ["cross_entropy()\\nin 4×3, 4 → out scalar"]
+    assert 'fillcolor="#fce5cd"' in fields_view(collapsed.source)  # a function box's colour
+    legend = fields_view(draw_graph(loss, {"x": x}, collapse_depth=0).source)
     assert ">function</TD>" in legend and ">module</TD>" not in legend
 
 
 def test_values_a_function_made_are_internal_never_inputs():
     x = logits()
-    src = draw_graph(F.log_softmax(x, dim=1), {"x": x}, legend=False).source
+    src = fields_view(draw_graph(F.log_softmax(x, dim=1), {"x": x}, legend=False).source)
     assert "{ input" not in src  # the detached max is not something the user fed
-    assert re.search(r'\{ internal \| 4×1 float32 \| data \[[^]]*\] \}" fillcolor="#f7f7f7" shape=record '
+    assert re.search(r'\{ internal \| 4×1 float32 \| data \[[^]]*\] \}" fillcolor="#f7f7f7" margin=0.04 shape=box '
                      r'style="filled,dashed"', src)
     ln = F.layer_norm(x, (3,))
-    src = draw_graph(ln, {"x": x}).source
+    src = fields_view(draw_graph(ln, {"x": x}).source)
     assert "{ input" not in src and "{ constant" not in src
     assert "{ internal | scalar float32 | data 0.0000 }" in src  # the eps, 1e-05
     assert ">internal</TD>" in src
-    assert "{ internal" in draw_graph(ln, {"x": x}, group_functions=False).source  # a kind, grouped or not
+    assert "{ internal" in fields_view(draw_graph(ln, {"x": x}, group_functions=False).source)  # a kind, grouped or not
     user, w = logits(requires_grad=False), Tensor(np.float32(2.0), requires_grad=True)
-    src = draw_graph(shift_and_scale(user, w), legend=False).source
+    src = fields_view(draw_graph(shift_and_scale(user, w), legend=False).source)
     assert src.count("{ input | 4×3 float32 }") == 1  # passed by the user, without grad: still an input
     assert "{ internal | scalar float32 | data 1.0000 }" in src  # the shift the function added
 
@@ -122,26 +123,26 @@ def test_collapse_depth_counts_from_the_sequential_passed():
     tg.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     out = model(logits(requires_grad=False))
-    full = draw_graph(out, model, legend=False).source
-    zero = draw_graph(out, model, collapse_depth=0, legend=False).source
-    one = draw_graph(out, model, collapse_depth=1, legend=False).source
+    full = fields_view(draw_graph(out, model, legend=False).source)
+    zero = fields_view(draw_graph(out, model, collapse_depth=0, legend=False).source)
+    one = fields_view(draw_graph(out, model, collapse_depth=1, legend=False).source)
     assert [n_nodes(s) for s in (full, zero, one)] == [8, 3, 5]  # x and the output stay; boxes take the rest
     assert boxes(zero) == ["Sequential\\n26 params\\nin 4×3 → out 4×2\\nchildren: 0 Linear, 1 ReLU, 2 Linear"]
     assert sorted(boxes(one)) == ["Linear  0\\n16 params\\nin 4×3 → out 4×4",
                                   "Linear  2\\n10 params\\nin 4×4 → out 4×2",  # its output stays drawn, listed
                                   "ReLU  1\\n0 params\\nin 4×4 → out 4×4"]
-    assert draw_graph(out, model, collapse_depth=2, legend=False).source == full  # nothing that deep
+    assert fields_view(draw_graph(out, model, collapse_depth=2, legend=False).source) == full  # nothing that deep
 
 
 def test_collapse_depth_on_a_nested_model_with_a_user_function():
     tg.manual_seed(0)
     model = Block()
     out = model(logits(requires_grad=False))
-    one = draw_graph(out, model, collapse_depth=1, legend=False).source
+    one = fields_view(draw_graph(out, model, collapse_depth=1, legend=False).source)
     assert sorted(label.split("\\n")[0] for label in boxes(one)) == ["Linear  head", "Sequential  body",
                                                                       "normalize()"]
     assert "normalize()\\nin 4×4 → out 4×4" in boxes(one)
-    two = draw_graph(out, model, collapse_depth=2, legend=False).source
+    two = fields_view(draw_graph(out, model, collapse_depth=2, legend=False).source)
     assert sorted(label.split("\\n")[0] for label in boxes(two)) == ["Linear  body.0", "Tanh  body.1", "mean()",
                                                                       "std()"]
     assert function_clusters(two) == ["normalize(): 4×4 → 4×4"]  # the boxes of mean and std sit in it
@@ -156,13 +157,13 @@ def test_collapse_depth_on_a_transformer_layer():
     zero = draw_graph(y, layer, collapse_depth=0, legend=False)
     assert svg_nodes(zero) == 3
     assert boxes(zero.source)[0].startswith("TransformerEncoderLayer\\n2,224 params\\nin 2×5×16 → out 2×5×16")
-    one = draw_graph(y, layer, collapse_depth=1, legend=False).source
+    one = fields_view(draw_graph(y, layer, collapse_depth=1, legend=False).source)
     assert sorted(label.split("\\n")[0] for label in boxes(one)) == [
         "LayerNorm  norm1", "LayerNorm  norm2", "Linear  linear1", "Linear  linear2", "MultiheadAttention  self_attn"]
-    two = draw_graph(y, layer, collapse_depth=2, legend=False).source
+    two = fields_view(draw_graph(y, layer, collapse_depth=2, legend=False).source)
     assert sorted(label.split("\\n")[0] for label in boxes(two)) == ["Linear  self_attn.out_proj", "layer_norm()",
                                                                       "layer_norm()"]
-    assert "{ input" not in draw_graph(y, layer).source.replace("{ input | 2×5×16 float32 }", "", 1)
+    assert "{ input" not in fields_view(draw_graph(y, layer).source).replace("{ input | 2×5×16 float32 }", "", 1)
 
 
 def test_automatic_rankdir_and_its_override():
@@ -170,11 +171,11 @@ def test_automatic_rankdir_and_its_override():
     chain = x
     for _ in range(30):
         chain = chain.tanh()
-    assert "rankdir=TB" in draw_graph(chain).source  # deep: top to bottom
+    assert "rankdir=TB" in fields_view(draw_graph(chain).source)  # deep: top to bottom
     parts = [Tensor(np.ones(2, dtype=np.float32), requires_grad=True) for _ in range(30)]
     wide = tg.cat(parts)
-    assert "rankdir=LR" in draw_graph(wide, legend=False).source  # 30 inputs side by side: left to right
-    assert "rankdir=LR" in draw_graph(chain, rankdir="LR").source
+    assert "rankdir=LR" in fields_view(draw_graph(wide, legend=False).source)  # 30 inputs side by side: left to right
+    assert "rankdir=LR" in fields_view(draw_graph(chain, rankdir="LR").source)
     with pytest.raises(ValueError, match="rankdir must be one of 'auto', 'TB'.*not 'XY'"):
         draw_graph(chain, rankdir="XY")
 
@@ -198,7 +199,7 @@ def test_a_whole_transformer_layer_fits_and_its_input_is_drawn_once(tmp_path):
     layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
     out = layer(Tensor(np.random.default_rng(0).standard_normal((5, 2, 16)).astype(np.float32)))
     graph = draw_graph(out, layer, legend=False)
-    assert len(re.findall(r"\{ input \|", graph.source)) == 1
+    assert len(re.findall(r"\{ input \|", fields_view(graph.source))) == 1
     svg = graph.pipe(format="svg").decode()
     width = int(re.search(r'<svg width="(\d+)pt"', svg).group(1))
     assert width <= NOTEBOOK_PT, width
@@ -211,6 +212,54 @@ def test_a_chain_of_ops_stays_straight_with_its_constants_beside_it():
     y = Tensor(0.5, requires_grad=True)
     for _ in range(12):
         y = (y * 1.01 + 0.1).tanh()
-    svg = draw_graph(y, legend=False).pipe(format="svg").decode()
+    svg = draw_graph(y, legend=False, wrap=False).pipe(format="svg").decode()
     width = int(re.search(r'<svg width="(\d+)pt"', svg).group(1))
     assert width * 4 / 3 <= 400, width  # two nodes side by side: the op and its constant
+
+
+def _size_pt(svg):
+    return tuple(int(v) for v in re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg).groups())
+
+
+@needs_dot
+def test_a_long_chain_wraps_into_columns_side_by_side():
+    """36 ops in a row drawn as one column are 4,100 px tall and 300 px wide; wrapped, the chain continues at
+    the top of a second column, a pair of numbered connectors marking the jump, and the picture is half as
+    tall and still fits a notebook's width."""
+    y = Tensor(0.5, requires_grad=True)
+    for _ in range(12):
+        y = (y * 1.01 + 0.1).tanh()
+    one = draw_graph(y, legend=False, wrap=False)
+    wrapped = draw_graph(y, legend=False)
+    (w1, h1), (w2, h2) = _size_pt(one.pipe(format="svg").decode()), _size_pt(wrapped.pipe(format="svg").decode())
+    assert h2 < 0.6 * h1 and w2 <= NOTEBOOK_PT, ((w1, h1), (w2, h2))
+    src = wrapped.source
+    assert len(re.findall(r"wrap1_from \[label=1 ", src)) == len(re.findall(r"wrap1_to \[label=1 ", src)) == 1
+    assert "wrap2_" not in src  # one jump: the chain's link between the columns
+    at = {name: (float(x), float(y)) for name, x, y in re.findall(  # each node's first text: its position
+        r'<title>(\w+)</title>\n(?:<(?!text|title|!)[^\n]*\n)*?<text [^>]*x="([\d.-]+)" y="([\d.-]+)"',
+        wrapped.pipe(format="svg").decode())}
+    ops = sorted((int(name[1:]) for name in at if name.startswith("t")), reverse=True)
+    first, last = at[f"t{ops[1]}"], at["t0"]  # the chain's first op (after its input x) and the output
+    assert last[0] > first[0] + 100  # the chain ends in a column to the right of where it starts
+    assert at["wrap1_to"][1] < at["wrap1_from"][1]  # and that column starts back at the top
+
+
+@needs_dot
+def test_wrapping_never_splits_a_module_and_a_wide_graph_is_not_wrapped():
+    """A cut between columns only falls where no module's cluster spans it: the two ends of every jump are in
+    different modules. A graph whose one column is already wider than half a notebook stays one column."""
+    model = nn.Sequential(*[nn.Sequential(nn.Tanh(), nn.Tanh(), nn.Tanh()) for _ in range(15)])
+    x = Tensor(np.full((1, 2), 0.5, dtype=np.float32), requires_grad=True)
+    src = draw_graph(model(x).sum(), model, legend=False).source
+    jumps = re.findall(r"(t\d+) -> (wrap\d+)_from", src)
+    assert jumps  # 15 blocks of 3 ops in a row: wrapped
+    clusters = [set(re.findall(r"^\t+(t\d+) \[", body, re.M))
+                for body in re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", src, re.S)]
+    assert len(clusters) == 15 and all(len(c) == 3 for c in clusters)  # the blocks, each with its 3 ops
+    for before, connector in jumps:
+        after = re.search(rf"{connector}_to -> (t\d+)", src).group(1)
+        assert not any(before in c and after in c for c in clusters)
+        assert not any(connector in body for body in re.findall(r"subgraph cluster_\d+ \{(.*?)\n\t\}", src, re.S))
+    x = Tensor(np.ones((4, 200), dtype=np.float32), requires_grad=True)
+    assert "wrap1" not in draw_graph(((x * 2).tanh() * 3).sum(), {"x": x}, show_values=True).source

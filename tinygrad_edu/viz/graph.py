@@ -1,6 +1,6 @@
-"""Draw a computation graph with Graphviz: micrograd-style ``data | grad`` records for scalar graphs,
+"""Draw a computation graph with Graphviz: micrograd-style ``data | grad`` labels for scalar graphs,
 shapes and parameter names for models, module and function-call clusters, and collapsed boxes for big
-models, laid out to fit a notebook's width.
+models, laid out to fit a notebook's width (long chains wrapped into columns).
 
 >>> from tinygrad_edu import Tensor
 >>> a, b = Tensor(2.0, requires_grad=True), Tensor(-3.0, requires_grad=True)
@@ -9,6 +9,8 @@ models, laid out to fit a notebook's width.
 4
 """
 
+import html
+import math
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -74,11 +76,13 @@ def _parent(path):
     return path.rsplit(".", 1)[0] if "." in path else None
 
 
-def _escape(text):
-    """Escape the characters that structure a record label."""
-    for ch in "\\{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text
+def _table(fields):
+    """An HTML-like label: ``fields`` stacked in rows, a rule between them, as micrograd's ``data | grad``
+    records (a record's fields would turn with the rank direction, and ``dot`` cannot lay the flat edges
+    that wrapping needs next to a record)."""
+    rule = ' SIDES="T" BORDER="1"'
+    rows = "".join(f"<TR><TD{rule if i else ''}>{html.escape(f)}</TD></TR>" for i, f in enumerate(fields))
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{rows}</TABLE>>'
 
 
 def _fmt_array(a, limit):
@@ -130,6 +134,7 @@ _BOX = "box_"  # node-id prefix of a collapsed group's box
 _FN = "@fn"  # group-key prefix of a function call (module groups are keyed by their dotted path)
 _RANKDIRS = ("auto", "TB", "LR", "BT", "RL")
 _NODESEP, _RANKSEP = 0.2, 0.35  # inches between nodes in a rank, and between ranks
+_FIT, _COLUMN_GAP = 10.4, 0.5  # inches: a notebook's width (1,000 px at 96 dpi); between wrapped columns
 
 
 @dataclass
@@ -166,7 +171,7 @@ class _Graph:
 
 
 def draw_graph(output, params=None, *, show_values="auto", show_grads=True, rankdir="auto", group_modules=True,
-               group_functions=True, collapse_depth=None, max_nodes=2000, legend=True):
+               group_functions=True, collapse_depth=None, max_nodes=2000, legend=True, wrap=True):
     """Draw the computation graph that produced ``output`` (a Tensor or a list/tuple of Tensors).
 
     ``params``: a Module (parameter names from ``named_parameters``, clusters from ``named_modules``) or a
@@ -182,8 +187,10 @@ def draw_graph(output, params=None, *, show_values="auto", show_grads=True, rank
     output shapes. ``collapse_depth=k`` draws every module or function call at depth k as one box (with its
     class, parameter count, input/output shapes and children): 0 is the module passed as ``params`` (and
     each function called outside it), 1 its children, and so on. ``rankdir`` is "TB", "LR", "BT", "RL" or
-    "auto": top to bottom unless left to right is narrower, so the picture fits a notebook's width.
-    A drawing of more than ``max_nodes`` nodes raises ValueError. Returns a :class:`ComputationGraph`."""
+    "auto": top to bottom unless left to right is narrower, so the picture fits a notebook's width; with
+    ``wrap``, a top-to-bottom drawing much taller than a notebook is wide continues in columns side by side
+    (a long chain of ops, cut only between clusters), numbered connectors marking each jump. A drawing of
+    more than ``max_nodes`` nodes raises ValueError. Returns a :class:`ComputationGraph`."""
     outputs = _check_arguments(output, show_values, collapse_depth, rankdir)
     param_names, module_names, modules = _name_parameters(params)
     graph = _collect_nodes(outputs, param_names, module_names, modules)
@@ -191,9 +198,11 @@ def draw_graph(output, params=None, *, show_values="auto", show_grads=True, rank
     _collapse(graph, collapse_depth)
     _check_size(graph, max_nodes, legend)
     _connect(graph)
+    size, level = _measure(graph, show_values, show_grads)
     if rankdir == "auto":
-        rankdir = _auto_rankdir(graph, show_values, show_grads)
-    return _emit(graph, rankdir, show_values, show_grads, legend)
+        rankdir = _auto_rankdir(size, level)
+    columns = _columns(graph, size, level) if wrap and rankdir in ("TB", "BT") else None
+    return _emit(graph, rankdir, show_values, show_grads, legend, columns)
 
 
 def _check_arguments(output, show_values, collapse_depth, rankdir):
@@ -412,19 +421,20 @@ def _connect(graph):
                 graph.edges.append((src, dst))
 
 
-def _auto_rankdir(graph, show_values, show_grads):
-    """"TB" unless "LR" is narrower: drawn top to bottom the picture is as wide as its widest rank (the nodes
-    side by side), left to right as wide as its ranks' widest nodes end to end (ranks: longest path from a
-    leaf, as ``dot`` lays them; widths estimated from the labels' longest lines)."""
-    width = {graph.keys[id(t)]: _text_width(_tensor_fields(graph, t, show_values, show_grads)) for t in graph.drawn}
+def _measure(graph, show_values, show_grads):
+    """Each node's estimated (width, height) in inches, from its label's lines, and its level: its rank as
+    ``dot`` lays it, the longest path from a leaf, but a leaf just above its first consumer (where ``dot``,
+    keeping edges short, puts it), so a constant or a parameter sits beside the op that takes it."""
+    size = {graph.keys[id(t)]: _text_size(_tensor_fields(graph, t, show_values, show_grads)) for t in graph.drawn}
     for key, box in graph.boxes.items():
-        width[_BOX + key] = _text_width(_box_label(graph, key, box).split("\\n"))
-    succs, n_preds = {}, dict.fromkeys(width, 0)
+        size[_BOX + key] = _text_size(_box_label(graph, key, box).split("\\n"))
+    succs, n_preds = {}, dict.fromkeys(size, 0)
     for src, dst in graph.edges:
         succs.setdefault(src, []).append(dst)
         n_preds[dst] += 1
-    rank = dict.fromkeys(width, 0)
-    ready = [key for key, n in n_preds.items() if n == 0]
+    rank = dict.fromkeys(size, 0)
+    sources = [key for key, n in n_preds.items() if n == 0]
+    ready = list(sources)
     while ready:  # Kahn's topological order: a node's rank is final once all its inputs are ranked
         key = ready.pop()
         for dst in succs.get(key, ()):
@@ -432,32 +442,87 @@ def _auto_rankdir(graph, show_values, show_grads):
             n_preds[dst] -= 1
             if n_preds[dst] == 0:
                 ready.append(dst)
+    for key in sources:
+        if key in succs:
+            rank[key] = min(rank[c] for c in succs[key]) - 1
+    return size, rank
+
+
+def _auto_rankdir(size, level):
+    """"TB" unless "LR" is narrower: drawn top to bottom the picture is as wide as its widest rank (the nodes
+    side by side), left to right as wide as its ranks' widest nodes end to end."""
     side_by_side, end_to_end = {}, {}
-    for key, r in rank.items():
-        side_by_side[r] = side_by_side.get(r, 0) + width[key] + _NODESEP
-        end_to_end[r] = max(end_to_end.get(r, 0), width[key])
-    tall = max(side_by_side.values())
+    for key, r in level.items():
+        side_by_side[r] = side_by_side.get(r, 0) + size[key][0] + _NODESEP
+        end_to_end[r] = max(end_to_end.get(r, 0), size[key][0])
     wide = sum(end_to_end.values()) + _RANKSEP * len(end_to_end)
-    return "LR" if wide < tall else "TB"
+    return "LR" if wide < max(side_by_side.values()) else "TB"
 
 
-def _text_width(lines):
-    """Inches a node needs for these lines of 10-point Helvetica (about 0.075 in a character), with margins."""
-    return 0.075 * max(len(line) for line in lines) + 0.25
+def _text_size(lines):
+    """Inches a node needs for these lines of 10-point Helvetica (about 0.075 in a character, 0.2 in a line),
+    with margins."""
+    return 0.075 * max(len(line) for line in lines) + 0.25, 0.2 * len(lines) + 0.1
 
 
-def _emit(graph, rankdir, show_values, show_grads, legend):
+def _columns(graph, size, level):
+    """Wrap a drawing that runs far down the page into columns side by side, as a long chain reads best.
+    Columns are cut between levels where no cluster is split, at equal heights, as many as fit a notebook's
+    width (_FIT inches) and no more than bring the height down to that width; a leaf stays in the column
+    of the op that takes it. Returns (node -> its column 0, 1, ..., each column's top op), or None to
+    draw one column."""
+    widths, heights = {}, {}
+    for key, r in level.items():
+        widths[r] = widths.get(r, 0) + size[key][0] + _NODESEP
+        heights[r] = max(heights.get(r, 0), size[key][1])
+    column_width = max(widths.values()) + _COLUMN_GAP
+    ranks = sorted(heights)
+    total = sum(heights[r] for r in ranks) + _RANKSEP * (len(ranks) - 1)
+    n = min(int(_FIT // column_width), math.ceil(total / _FIT))
+    if n < 2:
+        return None
+    homes = [(graph.keys[id(t)], graph.homes[id(t)]) for t in graph.drawn]
+    homes += [(_BOX + key, graph.groups[key].parent) for key in graph.boxes]
+    spans = {}  # cluster -> (first, last) level of its members: a cut must not fall inside one
+    for key, home in homes:
+        for cluster in _chain(graph, _cluster_of(graph, home)) if home is not None else ():
+            first, last = spans.get(cluster, (level[key], level[key]))
+            spans[cluster] = (min(first, level[key]), max(last, level[key]))
+    allowed = [r for r in ranks[1:] if not any(first < r <= last for first, last in spans.values())]
+    cuts, above = [], 0.0
+    height_above = {}
+    for r in ranks:
+        height_above[r] = above
+        above += heights[r] + _RANKSEP
+    for j in range(1, n):
+        target = total * j / n
+        best = min((r for r in allowed if not cuts or r > cuts[-1]), key=lambda r: abs(height_above[r] - target),
+                   default=None)
+        if best is not None:
+            cuts.append(best)
+    if not cuts:
+        return None
+    columns = {key: sum(r >= c for c in cuts) for key, r in level.items()}
+    leaves = {src for src, _ in graph.edges} - {dst for _, dst in graph.edges}
+    tops = {}  # column -> its op nearest the top (a leaf beside it may sit left or right of it)
+    for key, column in columns.items():
+        if key not in leaves and (column not in tops or level[key] < level[tops[column]]):
+            tops[column] = key
+    return columns, [tops[c] for c in sorted(tops)]
+
+
+def _emit(graph, rankdir, show_values, show_grads, legend, columns):
     """The graphviz graph itself: every node in its group's cluster, then the edges and the colour legend."""
     g = ComputationGraph("computation_graph", format="svg")
     g.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11", compound="true", nodesep=str(_NODESEP),
-           ranksep=str(_RANKSEP))
+           ranksep=str(_RANKSEP), newrank="true")  # newrank: a rank=same subgraph may hold nodes of clusters
     g.attr("node", fontname="Helvetica", fontsize="10", height="0.3")
     g.attr("edge", arrowsize="0.6", color="#555555")
     horizontal = rankdir in ("LR", "RL")
     members = {}  # cluster key (None: the top level) -> [(node id, attributes)]
     for t in graph.drawn:
         members.setdefault(_cluster_of(graph, graph.homes[id(t)]), []).append(
-            (graph.keys[id(t)], _tensor_attrs(graph, t, show_values, show_grads, horizontal)))
+            (graph.keys[id(t)], _tensor_attrs(graph, t, show_values, show_grads)))
     for key, box in graph.boxes.items():
         members.setdefault(_cluster_of(graph, graph.groups[key].parent), []).append(
             (_BOX + key, _box_attrs(graph, key, box)))
@@ -466,13 +531,61 @@ def _emit(graph, rankdir, show_values, show_grads, legend):
     for sub in _clusters(graph, members):
         g.subgraph(sub)
     ops = {graph.keys[id(t)] for t in graph.drawn if not t.is_leaf} | {_BOX + key for key in graph.boxes}
-    for src, dst in graph.edges:  # a heavy edge from op to op keeps a chain straight, its constants at the side
-        g.edge(src, dst, **({"weight": "4"} if src in ops else {}))
+    cluster_of = {nid: key for key, nodes in members.items() for nid, _ in nodes}
+    crossings = 0
+    # a heavy edge from op to op keeps a chain straight, its constants at the side; between clusters it
+    # skips a rank, where the next cluster's parameters go, so the clusters stack instead of drifting aside
+    for src, dst in graph.edges:
+        if columns is not None and columns[0][src] != columns[0][dst]:
+            crossings += 1
+            _connector(g, src, dst, crossings)
+        elif src in ops:
+            g.edge(src, dst, weight="4", **({"minlen": "2"} if cluster_of[src] != cluster_of[dst] else {}))
+        else:
+            g.edge(src, dst)
+    if columns is not None:
+        _order_columns(g, columns[1])
+    _beside_consumers(g, graph.edges, ops)
     if legend:
         drawn_kinds = {graph.kinds[id(t)] for t in graph.drawn}
         box_kinds = {"function" if isinstance(graph.groups[k].owner, FunctionCall) else "module" for k in graph.boxes}
         _add_legend(g, drawn_kinds | box_kinds, horizontal)
     return g
+
+
+def _beside_consumers(g, edges, ops):
+    """Draw a leaf that feeds one op only (a layer's weight, a constant) on that op's rank, beside it: the
+    chain of ops then runs straight down, and a cluster takes one rank instead of reaching up into the one
+    before (which pushed each next cluster aside, the drawing drifting diagonally)."""
+    consumers = {}
+    for src, dst in edges:
+        consumers.setdefault(src, []).append(dst)
+    for src, dsts in consumers.items():
+        if src not in ops and len(dsts) == 1:
+            with g.subgraph() as same:
+                same.attr(rank="same")
+                same.node(src)
+                same.node(dsts[0])
+
+
+def _connector(g, src, dst, n):
+    """An edge between wrapped columns drawn as a flowchart's pair of connectors numbered ``n``: one below
+    ``src``, one above ``dst``, so no line runs back up the page across the drawing."""
+    attrs = {"label": str(n), "shape": "circle", "width": "0.25", "fixedsize": "true", "fontsize": "9",
+             "style": "filled", "fillcolor": "white"}
+    g.node(f"wrap{n}_from", tooltip=f"continues at {n}", **attrs)
+    g.node(f"wrap{n}_to", tooltip=f"continued from {n}", **attrs)
+    g.edge(src, f"wrap{n}_from")
+    g.edge(f"wrap{n}_to", dst)
+
+
+def _order_columns(g, tops):
+    """Start every wrapped column on the top rank, left of the next one: an invisible edge between the top
+    nodes of neighbouring columns, on one rank."""
+    for left, right in zip(tops, tops[1:]):
+        with g.subgraph() as same:
+            same.attr(rank="same")
+            same.edge(left, right, style="invis")
 
 
 def _cluster_of(graph, key):
@@ -507,19 +620,12 @@ def _tensor_fields(graph, t, show_values, show_grads):
     return fields
 
 
-def _tensor_attrs(graph, t, show_values, show_grads, horizontal):
-    """A tensor's record node, filled with its kind's colour (see :func:`_tensor_fields`)."""
+def _tensor_attrs(graph, t, show_values, show_grads):
+    """A tensor's node, filled with its kind's colour (see :func:`_tensor_fields`)."""
     kind = graph.kinds[id(t)]
     style = "filled,rounded" if not t.is_leaf else ("filled,dashed" if kind == "internal" else "filled")
-    return {"label": _record(_tensor_fields(graph, t, show_values, show_grads), horizontal), "shape": "record",
-            "style": style, "fillcolor": COLORS[kind]}
-
-
-def _record(fields, horizontal):
-    """A record label with ``fields`` stacked one above the other, the narrow way, in any direction:
-    Graphviz lays a record's fields across the rank direction, and braces turn them."""
-    body = " | ".join(_escape(f) for f in fields)
-    return body if horizontal else "{ " + body + " }"
+    return {"label": _table(_tensor_fields(graph, t, show_values, show_grads)), "shape": "box", "style": style,
+            "fillcolor": COLORS[kind], "margin": "0.04"}
 
 
 def _shapes_str(shapes):
