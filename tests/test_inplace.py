@@ -1343,3 +1343,17 @@ def test_new_factories_match_torch(torch):
         )] + [A(x.new_full((2,), 7)), A(f.new_tensor([1, 2, 3])), A(x.new_tensor([1.5, 2.5])),
               x.nelement(), x.element_size(), h.element_size()]
     parity(prog, torch)
+
+
+@pytest.mark.parametrize("expr, expected", [("f / 2.0", 0.5), ("f ** 2", 6.0), ("2.0 / f", -2.0 / 9.0),
+                                            ("f / f.detach()", 1.0 / 3.0)])
+def test_writing_the_output_of_div_or_pow_keeps_backward_working(expr, expected):
+    """div and pow save only what their backward reads, as PyTorch's do: the output of ``f / 2.0``,
+    ``f ** 2`` or ``2.0 / f`` may be written in place (micrograd's ``g += 10.0 / f`` lines) and backward
+    still runs; PyTorch gives the same gradients (0.5, 6, -2/9 at f = 3)."""
+    f = tg.tensor(3.0, requires_grad=True) * 1
+    f.retain_grad()
+    g = eval(expr)
+    g += 1
+    g.backward()
+    assert f.grad.item() == pytest.approx(expected)

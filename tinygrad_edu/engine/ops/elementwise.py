@@ -68,17 +68,18 @@ def mul(a, b):
 def div(input, other, *, rounding_mode=None):
     """input / other; ``rounding_mode`` None (true division), "trunc" (toward zero) or "floor" (toward
     -inf, Python's //), as PyTorch's ``div(input, other, *, rounding_mode=None)``. int / int gives the
-    default float dtype.   d/dinput = 1/other,  d/dother = -input/other^2 = -out/other (0 when rounded)."""
+    default float dtype.   d/dinput = 1/other,  d/dother = -input/other^2 (0 when rounded)."""
     if rounding_mode is not None:
         return _rounded_div("div", input, other, rounding_mode)
     a, b = _pair(input, other, "div")
     if a._data.dtype.kind in "biu":
         a, b = _floating(a), _floating(b)
-    def backward(g, out):
+    def backward(g, out):  # reads the inputs, never the output: writing the quotient in place is fine
         a, b = out.parents
-        return (g / b if a.requires_grad else None, -g * out / b if b.requires_grad else None)
+        return (g / b if a.requires_grad else None, -g * a / (b * b) if b.requires_grad else None)
 
-    return make_op("div", _broadcasting("div", np.true_divide, a, b), (a, b), backward)
+    return make_op("div", _broadcasting("div", np.true_divide, a, b), (a, b), backward,
+                   saved=(b, a if b.requires_grad else None))
 
 
 @primitive
@@ -105,7 +106,7 @@ def pow(a, b):
     data = _broadcasting("pow", np.power, a, b)
     if data.dtype != a._data.dtype:  # NumPy raises bool ** bool to int8; PyTorch keeps the promoted dtype
         data = data.astype(a._data.dtype)
-    return make_op("pow", data, (a, b), backward)
+    return make_op("pow", data, (a, b), backward, saved=(a, b, "output" if b.requires_grad else None))
 
 
 def _extremum(name, np_fn, wins, a, b):
