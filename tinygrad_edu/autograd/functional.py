@@ -21,6 +21,8 @@ import numpy as np
 
 from ..engine import Tensor, constant, enable_grad, grad, stack, zeros_like
 
+__all__ = ["vjp", "jvp", "vhp", "hvp", "jacobian", "hessian"]
+
 
 def _as_tuple(x, what, fn_name):
     """(whether ``x`` was a tuple, ``x`` as a tuple of Tensors)."""
@@ -213,7 +215,7 @@ def _first_gradient(func, inputs, create_graph, strict, fn_name):
 
 # ---------------------------------------------------------------------------- full matrices
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False, strategy="reverse-mode"):
-    """The Jacobian of ``func`` at ``inputs``: block [i][j] has shape ``outputs[i].shape + inputs[j].shape``
+    """The Jacobian of ``func`` at ``inputs``: block ``[i][j]`` has shape ``outputs[i].shape + inputs[j].shape``
     and holds d outputs[i] / d inputs[j].
 
     Row by row: one backward pass per output element with a one-hot upstream gradient. ``vectorize`` and
@@ -253,7 +255,7 @@ def _jacobian_rows(i, out, inputs, create_graph, strict):
 
 
 def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, outer_jacobian_strategy="reverse-mode"):
-    """The Hessian of a scalar ``func`` at ``inputs``, the jacobian of its jacobian: block [i][j] has shape
+    """The Hessian of a scalar ``func`` at ``inputs``, the jacobian of its jacobian: block ``[i][j]`` has shape
     ``inputs[i].shape + inputs[j].shape`` (a single Tensor for a single input).
 
     >>> from tinygrad_edu import Tensor

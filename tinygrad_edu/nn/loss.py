@@ -137,7 +137,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
         loss_i = -w[y_i] * input[i, y_i]          (0 where y_i is ignored)
         mean   = sum_i loss_i / sum_i w[y_i]
 
-    d loss_i / d input[i, c] = -w[y_i] [c = y_i].
+    ``d loss_i / d input[i, c] = -w[y_i] [c = y_i]``.
 
     >>> round(nll_loss(Tensor([[-1.0, -2.0]]), Tensor([1])).item(), 4)
     2.0

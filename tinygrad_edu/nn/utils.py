@@ -6,6 +6,8 @@ import numpy as np
 
 from ..engine.tensor import Tensor
 
+__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+
 
 def _with_grads(parameters):
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)

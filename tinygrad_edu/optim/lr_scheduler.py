@@ -13,6 +13,12 @@ from collections import Counter
 
 from .optimizer import Optimizer
 
+__all__ = [
+    "LRScheduler", "LambdaLR", "MultiplicativeLR", "StepLR", "MultiStepLR", "ExponentialLR",
+    "CosineAnnealingLR", "LinearLR", "ConstantLR", "PolynomialLR", "CosineAnnealingWarmRestarts",
+    "OneCycleLR", "CyclicLR", "SequentialLR", "ReduceLROnPlateau",
+]
+
 
 class LRScheduler:
     """Base class: ``step()`` advances ``last_epoch`` and writes ``_get_lrs()`` into the groups' ``lr``.

@@ -21,6 +21,8 @@ from datetime import datetime
 
 from ..engine import Tensor
 
+__all__ = ["SummaryWriter"]
+
 INSTALL = "pip install 'tinygrad_edu[tensorboard]' (or: pip install tensorboardX)"
 
 

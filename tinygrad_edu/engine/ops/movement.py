@@ -151,7 +151,7 @@ def _constant_pad(x, widths, value):
 
 # ----------------------------------------------------------------------------------- composites
 def gather(x, dim, index):
-    """out[i][j][k] = x[i][index[i][j][k]][k] for dim=1 (PyTorch's gather), as advanced indexing."""
+    """``out[i][j][k] = x[i][index[i][j][k]][k]`` for dim=1 (PyTorch's gather), as advanced indexing."""
     return getitem(x, _positions("gather", x, dim, index))
 
 
@@ -301,7 +301,7 @@ def _index_array(name, index, size, dim, error=RuntimeError, wrap=False):
 
 
 def _positions(name, x, dim, index, src=None):
-    """Where element [i][j][k] of ``index`` points in x for dim=1: x[i][index[i][j][k]][k], as one NumPy
+    """Where element ``[i][j][k]`` of ``index`` points in x for dim=1: ``x[i][index[i][j][k]][k]``, as one NumPy
     advanced index (what gather reads and scatter writes). PyTorch's rules: index has as many dimensions
     as x, and is no larger than x (except along ``dim``) nor than ``src``."""
     d = _dim(dim, x.ndim, name)
@@ -354,7 +354,7 @@ _REDUCE = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximu
 # ---------------------------------------------------------------------------- scatter primitives
 @primitive
 def scatter(input, dim, index, src=None, *, value=None, reduce=None):
-    """out = input, then out[i][index[i][j]][k] = src[i][j][k] (dim=1), or ``value`` there; PyTorch's
+    """out = input, then ``out[i][index[i][j]][k] = src[i][j][k]`` (dim=1), or ``value`` there; PyTorch's
     ``scatter(input, dim, index, src | value, *, reduce=None)``, out of place (reduce "add" or "multiply"
     is scatter_reduce's sum or prod).   d/dinput = 1 where nothing was written, else 0;
     dL/dsrc = g.gather(dim, index)."""
@@ -377,7 +377,7 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
 
 @primitive
 def scatter_add(input, dim, index, src):
-    """out = input, then out[i][index[i][j]][k] += src[i][j][k] for dim=1 (a repeated index adds up).
+    """out = input, then ``out[i][index[i][j]][k] += src[i][j][k]`` for dim=1 (a repeated index adds up).
     d/dinput = 1,  dL/dsrc = g.gather(dim, index)."""
     where_ = _positions("scatter_add", input, dim, index, src)
     data = input._data.copy()
@@ -388,7 +388,7 @@ def scatter_add(input, dim, index, src):
 
 @primitive
 def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
-    """out = input, then each out[i][index[i][j]][k] (dim=1) reduced with every src[i][j][k] sent there:
+    """out = input, then each ``out[i][index[i][j]][k]`` (dim=1) reduced with every ``src[i][j][k]`` sent there:
     reduce is "sum", "prod", "mean", "amax" or "amin"; include_self=False leaves input's own value out
     of the positions written. Backward (PyTorch's): sum: d/dinput = 1, dL/dsrc = g.gather(dim, index);
     mean: the same divided by each position's count; amax/amin: g shared equally by the elements equal
