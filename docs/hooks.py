@@ -39,9 +39,10 @@ API = {
 
 
 def _derivatives_index(pages):
-    links = "\n".join(f"- [{family}]({family}.md): {page.count(chr(10) + '## ')} primitives"
-                      for family, page in pages.items())
-    table = derivative_table().split("\n", 1)[1]  # the table without its title
+    counts = {family: page.count("\n## ") for family, page in pages.items()}
+    links = "\n".join(f"- [{family}]({family}.md): {n} primitive{'s' if n > 1 else ''}" for family, n in counts.items())
+    table = derivative_table()
+    table = table[table.index("| primitive"):]  # without the file's title and its note on regenerating it
     return f"""# The derivative of every operation
 
 Every differentiable operation in tinygrad_edu is built from a small set of primitives. Each primitive
@@ -56,6 +57,10 @@ is shown beside the plain composition of ops it replaces.
 {links}
 
 ## All primitives
+
+G or g is the gradient arriving at the op's output (H for an op that is itself a gradient), `out` the
+output.
+
 {table}"""
 
 
