@@ -1357,3 +1357,12 @@ def test_writing_the_output_of_div_or_pow_keeps_backward_working(expr, expected)
     g += 1
     g.backward()
     assert f.grad.item() == pytest.approx(expected)
+
+
+def test_refused_augmented_assignment_is_named_by_its_operator():
+    """The error for ``w += 1`` on a leaf that requires grad names the operator the user wrote."""
+    w = tg.Tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"^\+=: a leaf"):
+        w += 1
+    with pytest.raises(RuntimeError, match=r"^\*\*=: a leaf"):
+        w **= 2

@@ -204,10 +204,11 @@ METHODS = {
     "random_": random_, "exponential_": exponential_, "log_normal_": log_normal_, "geometric_": geometric_,
     "cauchy_": cauchy_,
 }
-AUGMENTED = {  # __iadd__ -> __add__ ...
-    "__iadd__": "__add__", "__isub__": "__sub__", "__imul__": "__mul__", "__itruediv__": "__truediv__",
-    "__ifloordiv__": "__floordiv__", "__imod__": "__mod__", "__ipow__": "__pow__", "__iand__": "__and__",
-    "__ior__": "__or__", "__ixor__": "__xor__", "__ilshift__": "__lshift__", "__irshift__": "__rshift__",
+AUGMENTED = {  # __iadd__ -> (__add__, the operator a user writes, which errors name)
+    "__iadd__": ("__add__", "+="), "__isub__": ("__sub__", "-="), "__imul__": ("__mul__", "*="),
+    "__itruediv__": ("__truediv__", "/="), "__ifloordiv__": ("__floordiv__", "//="), "__imod__": ("__mod__", "%="),
+    "__ipow__": ("__pow__", "**="), "__iand__": ("__and__", "&="), "__ior__": ("__or__", "|="),
+    "__ixor__": ("__xor__", "^="), "__ilshift__": ("__lshift__", "<<="), "__irshift__": ("__rshift__", ">>="),
 }
 
 
@@ -218,10 +219,9 @@ def attach():
     for name in TWINS:
         if hasattr(Tensor, name):
             setattr(Tensor, name + "_", _twin(name))
-    for name, op in AUGMENTED.items():
+    for name, (op, symbol) in AUGMENTED.items():
         if hasattr(Tensor, op):
-            fn = getattr(Tensor, op)
-            setattr(Tensor, name, _augmented_method(fn, op.strip("_") + "=", _UFUNCS.get(name)))
+            setattr(Tensor, name, _augmented_method(getattr(Tensor, op), symbol, _UFUNCS.get(name)))
 
 
 # a float tensor updated by a number or a tensor, recording nothing (p.data += -lr * p.grad): NumPy writes the
