@@ -1,7 +1,7 @@
 """Window ops: convolution and pooling, vectorized with im2col ("unfold") and one matrix product.
 
 A 2-D convolution slides a (C, kh, kw) filter over an (N, C, H, W) input. Written with loops it is
-six nested loops (batch, output channel, output row, output column, and the filter's kh x kw). im2col
+seven nested loops (batch, output channel, output row, output column, and the filter's C x kh x kw). im2col
 turns it into a single matrix product, and :func:`conv2d_reference` says it in five lines:
 
 1. **Unfold.** Copy every (C, kh, kw) window of the (padded) input into one column of a matrix:
