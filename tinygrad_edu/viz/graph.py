@@ -89,7 +89,9 @@ def _fmt_array(a, limit):
     a = np.asarray(a)
     if a.ndim == 0:
         v = a.item()
-        return f"{v:.4f}" if isinstance(v, float) else str(v)
+        if not isinstance(v, float):
+            return str(v)
+        return f"{v:.4f}" if v == 0 or 1e-3 <= abs(v) < 1e6 else f"{v:.4g}"  # an eps of 1e-05 is not 0.0000
     flat = a.reshape(-1)
     shown = flat[:limit]
     items = ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in shown.tolist())
