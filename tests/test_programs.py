@@ -97,3 +97,20 @@ def test_torch_submodule_paths_resolve(tmp_path):
     result = run(["-m", "tinygrad_edu", "run", str(script)])
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["SubsetRandomSampler", "default_collate", "False", "CudaGradScaler", "OneCycleLR"]
+
+
+def test_a_script_imports_the_modules_beside_it(tmp_path):
+    """As ``python sub/main.py`` does, the script's own folder comes first on sys.path while it runs (and
+    is taken off again afterwards)."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "helper.py").write_text("def double(x):\n    return 2 * x\n")
+    (tmp_path / "sub" / "main.py").write_text("import torch\nfrom helper import double\n"
+                                             "print(double(torch.ones(2)).tolist())\n")
+    result = run(["-m", "tinygrad_edu", "run", "sub/main.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[2.0, 2.0]"
+    from tinygrad_edu.run import run as run_script
+
+    before = list(sys.path)
+    run_script(str(tmp_path / "sub" / "main.py"))
+    assert sys.path == before

@@ -111,6 +111,7 @@ def run(script, args=(), graph=None):
     for name in saved_modules:  # a real torch imported earlier in this process must not answer for us
         del sys.modules[name]
     sys.argv = [script, *args]
+    sys.path.insert(0, os.path.dirname(os.path.abspath(script)))  # as `python script.py`: its folder first
     undo = _record_first_backward(graph) if graph else (lambda: None)
     try:
         runpy.run_path(script, run_name="__main__")
@@ -122,6 +123,7 @@ def run(script, args=(), graph=None):
     finally:
         undo()
         sys.argv = saved_argv
+        sys.path.remove(os.path.dirname(os.path.abspath(script)))
         sys.meta_path.remove(finder)
         for name in [k for k in sys.modules if k.split(".")[0] == "torch"]:
             del sys.modules[name]
