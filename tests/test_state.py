@@ -160,7 +160,7 @@ def _bad_optimizer_group(arrays, meta):
 @pytest.mark.parametrize("edit, message", [
     (_drop_optimizer_array, r"optimizer state .* entry 'optimizer/\d+' is missing"),
     (_reshape_optimizer_array, r"shape"),
-    (_wrong_model_dtype, r"dtype mismatches.*num_batches_tracked: expected (tinygrad_edu.)?int64, got float64"),
+    (_wrong_model_dtype, r"dtype mismatches.*num_batches_tracked: expected int64, got float64"),
     (_bad_scheduler_state, r"scheduler"),
     (_missing_extra_array, r"extra.* entry 'extra/\d+' is missing"),
     (_bad_optimizer_group, r"betas"),

@@ -379,7 +379,7 @@ class Module:
         unexpected = [k for k in given if k not in own]
         mis_shaped = [f"{k}: expected {own[k].shape}, got {given[k].shape}"
                       for k in own if k in given and given[k].shape != own[k].shape]
-        mis_typed = [f"{k}: expected {own[k].dtype}, got {given[k].dtype}" for k in own
+        mis_typed = [f"{k}: expected {own[k].dtype.name}, got {given[k].dtype}" for k in own
                      if k in given and not np.can_cast(given[k].dtype, own[k].dtype, casting="same_kind")]
         problems = ([f"missing keys: {missing}", f"unexpected keys: {unexpected}"] if strict else []) + \
                    ([f"shape mismatches: {mis_shaped}"] if mis_shaped else []) + \
