@@ -242,3 +242,42 @@ def test_20000_node_chain_in_a_browser(tmp_path, chain):
         assert len(driver.find_elements("css selector", "g.node")) < shown
     finally:
         driver.quit()
+
+
+def _overlapping_boxes(driver):
+    """Pairs of expanded groups' boxes that cross: neither holds the other, yet they share some area."""
+    boxes = driver.execute_script("""return Array.from(document.querySelectorAll('rect.box')).map(r =>
+        [r.dataset.group, +r.getAttribute('x'), +r.getAttribute('y'),
+         +r.getAttribute('x') + +r.getAttribute('width'), +r.getAttribute('y') + +r.getAttribute('height')]);""")
+    crossing = []
+    for i, (a, ax0, ay0, ax1, ay1) in enumerate(boxes):
+        for b, bx0, by0, bx1, by1 in boxes[i + 1:]:
+            inside = (ax0 <= bx0 and ay0 <= by0 and bx1 <= ax1 and by1 <= ay1) or \
+                     (bx0 <= ax0 and by0 <= ay0 and ax1 <= bx1 and ay1 <= by1)
+            if not inside and min(ax1, bx1) - max(ax0, bx0) > 1 and min(ay1, by1) - max(ay0, by0) > 1:
+                crossing.append((a, b))
+    return crossing
+
+
+def test_group_boxes_do_not_cross_in_a_browser(tmp_path):
+    """Expanded, a Transformer encoder layer's modules (self_attn and its out_proj, norm1, linear1, linear2,
+    norm2) and an MLP's layers are drawn in boxes that nest or stand apart, never cutting across one
+    another: each group's nodes are laid side by side, and parameters sit above the op that takes them
+    even when that op is inside a collapsed group."""
+    tg.manual_seed(0)
+    layer = nn.TransformerEncoderLayer(16, 2, dim_feedforward=32, dropout=0.0)
+    x = tg.Tensor(np.random.default_rng(0).normal(size=(5, 2, 16)).astype(np.float32), requires_grad=True)
+    layer(x).sum().backward()
+    mlp = tg.models.MLP([2, 8, 8, 8, 2], activation="tanh")
+    loss = tg.nn.functional.cross_entropy(mlp(tg.Tensor(np.ones((4, 2), dtype=np.float32))), tg.Tensor([0, 1, 1, 0]))
+    loss.backward()
+    driver = _browser(tmp_path)
+    try:
+        for name, (out, params) in {"layer": (layer(x).sum(), layer), "mlp": (loss, mlp)}.items():
+            path = tmp_path / f"{name}.html"
+            explore(out, params, path=str(path))
+            driver.get(path.as_uri())
+            assert len(driver.find_elements("css selector", "rect.box")) >= 4, name
+            assert _overlapping_boxes(driver) == [], name
+    finally:
+        driver.quit()

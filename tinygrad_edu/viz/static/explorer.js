@@ -1,10 +1,10 @@
 // tinygrad_edu graph explorer: draws DATA (embedded by tinygrad_edu/viz/explorer.py) as SVG, with plain
 // JavaScript and no library. Layout: collapsed groups become single nodes, longest-path layers top to
-// bottom, nodes ordered within a layer by the barycentre of their parents.
+// bottom, nodes ordered within a layer by the barycentre of their parents, each group's nodes together.
 "use strict";
 (function () {
   const SVG = "http://www.w3.org/2000/svg";
-  const MAX_VISIBLE = 1500, W = 150, H = 34, GAP_X = 24, GAP_Y = 46;
+  const MAX_VISIBLE = 1500, W = 150, H = 34, GAP_X = 44, GAP_Y = 46;  // GAP_X: room for two boxes' padding
   const KIND = {parameter: "#cfe2f3", input: "#d9ead3", constant: "#eeeeee", op: "#fff2cc",
                 output: "#f4cccc", group: "#e4d7f5"};
   const NONE = "#d0d0d0";  // colour of a node the mode has no value for
@@ -49,18 +49,46 @@
                                         order: n.i, members: []});
       items.get(k).members.push(n);
     }
-    const list = Array.from(items.values()).sort((a, b) => a.order - b.order);
-    list.forEach((it, i) => { it.rank = i; it.parents = []; it.children = []; });
     const seen = new Set(), links = [];
     for (const [s, d] of edges) {
       const a = key[s], b = key[d], id = a + ">" + b;
       if (a === b || seen.has(id)) continue;
       seen.add(id);
-      const u = items.get(a), v = items.get(b);
-      links.push({u: u, v: v, back: u.rank > v.rank});
-      if (u.rank < v.rank) { v.parents.push(u); u.children.push(v); }
+      links.push({u: items.get(a), v: items.get(b)});
+    }
+    const list = topological(Array.from(items.values()), links);
+    list.forEach((it, i) => { it.rank = i; it.parents = []; it.children = []; });
+    for (const l of links) {
+      l.back = l.u.rank > l.v.rank;
+      if (!l.back) { l.v.parents.push(l.u); l.u.children.push(l.v); }
     }
     return {list: list, links: links, key: key};
+  }
+
+  // the items in an order where every link points forward (Kahn's algorithm, ties by the order the ops
+  // were recorded in); a collapsed group can close a cycle (a value it makes feeds one it takes in), and
+  // then the earliest recorded item left goes next, its incoming links drawn as back edges
+  function topological(items, links) {
+    const waiting = new Map(items.map(it => [it, 0])), out = new Map(items.map(it => [it, []]));
+    for (const l of links) { waiting.set(l.v, waiting.get(l.v) + 1); out.get(l.u).push(l.v); }
+    const byOrder = items.slice().sort((a, b) => a.order - b.order), done = new Set(), list = [];
+    let ready = byOrder.filter(it => waiting.get(it) === 0), next = 0;
+    while (list.length < items.length) {
+      if (!ready.length) {  // a cycle: release the earliest item not yet placed
+        while (done.has(byOrder[next])) next++;
+        ready = [byOrder[next]];
+      }
+      ready.sort((a, b) => a.order - b.order);
+      const it = ready.shift();
+      if (done.has(it)) continue;
+      done.add(it);
+      list.push(it);
+      for (const v of out.get(it)) {
+        waiting.set(v, waiting.get(v) - 1);
+        if (waiting.get(v) === 0 && !done.has(v)) ready.push(v);
+      }
+    }
+    return list;
   }
 
   function layout(g) {
@@ -75,13 +103,14 @@
       (layers[it.layer] = layers[it.layer] || []).push(it);
     }
     for (let i = 0; i < layers.length; i++) layers[i] = layers[i] || [];
+    for (const it of g.list) it.chain = boxChain(it);
     let widest = 0;
-    layers.forEach(layer => {
+    layers.forEach((layer, i) => {
       for (const it of layer) {
         it.bary = it.parents.length ? it.parents.reduce((s, p) => s + p.pos, 0) / it.parents.length : it.rank;
       }
-      layer.sort((a, b) => a.bary - b.bary);
-      layer.forEach((it, i) => { it.pos = i; });
+      layers[i] = nested(layer, 0);
+      layers[i].forEach((it, j) => { it.pos = j; });
       widest = Math.max(widest, layer.length);
     });
     for (const layer of layers) {
@@ -90,6 +119,32 @@
     }
     return {width: widest * (W + GAP_X), height: layers.length * (H + GAP_Y) + 30};
   }
+
+  // the expanded groups an item is drawn inside, outermost first (the model itself, group 0, draws no box)
+  function boxChain(it) {
+    const chain = [];
+    for (let gi = it.group ? it.group.parent : it.node.g; gi !== null && gi !== 0; gi = groups[gi].parent) {
+      chain.unshift(gi);
+    }
+    return chain;
+  }
+
+  // a layer's items by barycentre, but each group's items side by side (and so, inside it, each subgroup's):
+  // the groups' boxes then hold their own nodes only and do not cut across one another
+  function nested(items, depth) {
+    const parts = new Map();
+    for (const it of items) {
+      const k = depth < it.chain.length ? "g" + it.chain[depth] : "i" + it.key;
+      if (!parts.has(k)) parts.set(k, []);
+      parts.get(k).push(it);
+    }
+    const mean = part => part.reduce((s, it) => s + it.bary, 0) / part.length;
+    return Array.from(parts.entries()).sort((a, b) => mean(a[1]) - mean(b[1])).flatMap(
+      ([k, part]) => (k[0] === "g" ? nested(part, depth + 1) : part));
+  }
+
+  // a name that does not fit a node keeps its end (the parameter's own name), an ellipsis marking the cut
+  function clip(name, n) { return name.length > n ? "\u2026" + name.slice(1 - n) : name; }
 
   function el(tag, attrs, parent) {
     const e = document.createElementNS(SVG, tag);
@@ -180,18 +235,26 @@
     for (const it of g.list) {
       const start = it.group ? it.group.parent : it.node.g;
       for (let gi = start; gi !== null && gi !== 0; gi = groups[gi].parent) {
-        const b = boxes.get(gi) || {x0: 1e9, y0: 1e9, x1: -1e9, y1: -1e9, depth: groups[gi].depth};
+        const b = boxes.get(gi) || {x0: 1e9, y0: 1e9, x1: -1e9, y1: -1e9};
         b.x0 = Math.min(b.x0, it.x); b.y0 = Math.min(b.y0, it.y);
         b.x1 = Math.max(b.x1, it.x + W); b.y1 = Math.max(b.y1, it.y + H);
         boxes.set(gi, b);
       }
     }
+    // a box's margin grows with the boxes nested inside it (its height in the tree of boxes), so an outer
+    // box goes around its inner ones and leaf boxes stay tight: more in y, where their labels stack
+    const nesting = new Map();
+    for (const gi of Array.from(boxes.keys()).sort((a, b) => groups[b].depth - groups[a].depth)) {
+      const h = nesting.get(gi) || 0, up = groups[gi].parent;
+      nesting.set(gi, h);
+      if (boxes.has(up)) nesting.set(up, Math.max(nesting.get(up) || 0, h + 1));
+    }
     for (const [gi, b] of boxes) {
-      const pad = 4 + 8 * (4 - Math.min(b.depth, 4)), grp = groups[gi];  // outer boxes around inner ones
-      const rect = el("rect", {x: b.x0 - pad, y: b.y0 - pad - 12, width: b.x1 - b.x0 + 2 * pad,
-                               height: b.y1 - b.y0 + 2 * pad + 12, rx: 6, "class": "box", "data-group": gi}, root);
+      const out = nesting.get(gi), pad = 4 + 6 * out, top = 4 + 14 * out, grp = groups[gi];
+      const rect = el("rect", {x: b.x0 - pad, y: b.y0 - top - 12, width: b.x1 - b.x0 + 2 * pad,
+                               height: b.y1 - b.y0 + top + pad + 12, rx: 6, "class": "box", "data-group": gi}, root);
       if (q && !grp.chunk && grp.name.toLowerCase().includes(q)) rect.classList.add("match");
-      const label = el("text", {x: b.x0 - pad + 4, y: b.y0 - pad, "class": "boxlabel", "data-group": gi}, root);
+      const label = el("text", {x: b.x0 - pad + 4, y: b.y0 - top, "class": "boxlabel", "data-group": gi}, root);
       label.textContent = "\u25be " + (grp.chunk ? grp.label : grp.name + " (" + grp.cls + ")");
       label.addEventListener("click", () => { expanded.delete(gi); render(); });
     }
@@ -209,11 +272,11 @@
       const t1 = el("text", {x: W / 2, y: 14, "text-anchor": "middle", fill: light}, node);
       const t2 = el("text", {x: W / 2, y: 28, "text-anchor": "middle", "font-size": 11, fill: light}, node);
       if (it.group) {
-        t1.textContent = "\u25b8 " + (it.group.chunk ? it.group.label : it.group.name).slice(-20);
+        t1.textContent = "\u25b8 " + clip(it.group.chunk ? it.group.label : it.group.name, 20);
         t2.textContent = it.members.length + " nodes";
         node.addEventListener("click", () => expand(it.group));
       } else {
-        t1.textContent = it.node.name.slice(-22);
+        t1.textContent = clip(it.node.name, 22);
         t2.textContent = shapeText(it.node.shape) + " " + it.node.dtype;
       }
       node.addEventListener("mousemove", e => {
