@@ -37,12 +37,13 @@ with a warning); sparse, quantized, nested and float8 tensors are refused.
 """
 
 import collections
+import errno
 import os
 import pickle
 import pickletools
+import secrets
 import struct
 import sys
-import tempfile
 import warnings
 import zipfile
 
@@ -315,22 +316,55 @@ def save(obj, f, pickle_module=None, pickle_protocol=2):
     if not isinstance(f, (str, os.PathLike)):
         _write_archive(f, "archive", pickled, storages)
         return
-    path = os.fspath(f)
-    directory, filename = os.path.split(os.path.abspath(path))
+    folder = os.path.splitext(os.path.basename(os.path.abspath(f)))[0] or "archive"
+    atomic_write(f, lambda file: _write_archive(file, folder, pickled, storages))
+
+
+def atomic_write(path, write):
+    """Write the file ``path`` so that a crash never leaves half of it: ``write(file)`` fills a new temporary
+    file (opened ``"wb"``) in the same directory, which is flushed to disk and then renamed over ``path``.
+    The rename (``os.replace``) is atomic, so a reader sees the old file or the new one; if anything fails,
+    the temporary file is removed and ``path`` is left as it was.
+
+    The file gets the permissions ``open()`` would give a new file, 0o666 less the user's umask: the
+    temporary file is created with ``os.open(name, O_CREAT | O_EXCL, 0o666)``, and the system applies the
+    umask. (``tempfile.mkstemp`` creates 0o600 whatever the umask, which would make every save private.)
+    Its name, ``.<name>.<pid>.<random>.tmp``, carries the writer's process id, so that the litter of a
+    process killed mid-save can be told from the file of a save still running.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "notes.bin")
+    >>> atomic_write(path, lambda file: file.write(b"written whole or not at all"))
+    >>> open(path, "rb").read()
+    b'written whole or not at all'
+    """
+    path = os.fspath(path)
+    directory, name = os.path.split(os.path.abspath(path))
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"save: cannot write {path}: the directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{filename}.", suffix=".tmp")
+        raise FileNotFoundError(errno.ENOENT, f"cannot write {path}: the directory {directory} does not exist")
+    fd, tmp = _new_temporary_file(directory, f".{name}.{os.getpid()}.")
     try:
         with os.fdopen(fd, "wb") as file:
-            _write_archive(file, os.path.splitext(filename)[0] or "archive", pickled, storages)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp's 0o600 would make the saved file private
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+
+
+def _new_temporary_file(directory, prefix):
+    """Create and open a file that did not exist, as mkstemp does, but with open()'s mode 0o666 & ~umask.
+    O_EXCL makes the creation fail rather than open a file (or follow a link) someone else put there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    while True:
+        tmp = os.path.join(directory, f"{prefix}{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:  # another writer drew the same name: draw again
+            continue
 
 
 # =========================================================================================== reading

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data.text import CharVocab
 from ..engine.random import generator
+from ..engine.serialization import atomic_write
 from ..engine.tensor import Tensor, no_grad
 from ..nn import Dropout, Embedding, Linear, Module
 from ..nn.functional import cross_entropy, softmax
@@ -157,10 +158,7 @@ class CharRNN(Module):
         path = os.fspath(path)
         save_checkpoint(path, self, optimizer, **extra)
         meta = {"config": self.config, "vocab": None if self.vocab is None else self.vocab.state()}
-        temporary = path + ".json.tmp"
-        with open(temporary, "w", encoding="utf-8") as f:
-            json.dump(meta, f)
-        os.replace(temporary, path + ".json")  # renamed into place: a crash mid-write keeps the old file
+        atomic_write(path + ".json", lambda f: f.write(json.dumps(meta).encode("utf-8")))  # old or new, never half
 
     @classmethod
     def load(cls, path):
