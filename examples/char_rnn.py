@@ -1,4 +1,4 @@
-"""Train a character-level LSTM language model and sample text from it.
+r"""Train a character-level LSTM language model and sample text from it.
 
 The model (tinygrad_edu.models.CharRNN) reads characters one at a time and predicts the next one. By
 default it learns from the English documentation that ships with Python (``pydoc_data.topics``, the text

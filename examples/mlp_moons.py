@@ -2,7 +2,7 @@
 two interleaving half-moons (100 points, noise 0.1) and reaches 100% training accuracy.
 
 The training code is ``tinygrad_edu.demo.train_moons`` (data, MLP, cross-entropy, Adam, ``fit``: about
-ten lines); this script runs it and shows the loss curve.
+ten lines); this script runs it, shows the loss curve and prints the model, as PyTorch would.
 
 Run:  python examples/mlp_moons.py
 
@@ -14,6 +14,15 @@ Expected output (the last digits may vary with the platform's floating point):
     epoch  75  loss 0.0012
     epoch 100  loss 0.0006
     training accuracy: 100%
+    MLP(
+      (layers): Sequential(
+        (0): Linear(in_features=2, out_features=16, bias=True)
+        (1): ReLU()
+        (2): Linear(in_features=16, out_features=16, bias=True)
+        (3): ReLU()
+        (4): Linear(in_features=16, out_features=2, bias=True)
+      )
+    )
 """
 
 from tinygrad_edu.demo import train_moons

@@ -9,20 +9,24 @@
    with ``collapse_depth=2`` (0 would be the whole network as one box, 1 its stem, blocks and head): each
    block is one box with its class, parameter count, input/output shapes and children, so the whole
    network fits on one screen.
+4. A scalar recurrence h = tanh(1.01 h + 0.1) unrolled 12 steps, 36 ops in a row: drawn as one column it
+   would be 301×4127 px; it wraps into two columns side by side, a pair of numbered connectors marking
+   where the chain continues.
 
 The layout is chosen to fit a notebook (about 1,000 px wide): top to bottom unless left to right is
-narrower. Writes SVGs into ``--out`` (needs Graphviz's ``dot``: ``apt-get install graphviz``,
-``brew install graphviz`` or ``conda install graphviz``), and three pages of the interactive explorer
-(``tg.viz.explore``, self-contained HTML): the MLP; the deep network after a few steps of training,
-opened coloured by gradient magnitude (the first blocks' gradients are the smallest); and a Transformer
-encoder layer.
+narrower, and a long chain wrapped into columns. Writes SVGs into ``--out`` (needs Graphviz's ``dot``:
+``apt-get install graphviz``, ``brew install graphviz`` or ``conda install graphviz``), and three pages
+of the interactive explorer (``tg.viz.explore``, self-contained HTML): the MLP; the deep network after a
+few steps of training, opened coloured by gradient magnitude (the first blocks' gradients are the
+smallest); and a Transformer encoder layer.
 
 Run:  python examples/visualize_graph.py [--out graphs]
 
 Expected output:
-    graphs/micrograd_expression.svg: 36 nodes (g = 24.7041, dg/da = 138.8338; 709×1925 px)
-    graphs/mlp_modules.svg: 14 nodes (loss 0.6897, grouped by module; 653×996 px)
-    graphs/deep_collapsed.svg: 20 nodes (38 layers, collapse_depth=2; 803×1737 px)
+    graphs/micrograd_expression.svg: 36 nodes (g = 24.7041, dg/da = 138.8338; 831×1709 px)
+    graphs/mlp_modules.svg: 14 nodes (loss 0.6897, grouped by module; 709×964 px)
+    graphs/deep_collapsed.svg: 20 nodes (38 layers, collapse_depth=2; 587×1737 px)
+    graphs/long_chain.svg: 64 nodes (36 ops in 2 columns; 695×2207 px)
     graphs/mlp_explorer.html: 13 tensors
     graphs/deep_trained_explorer.html: 92 tensors, coloured by gradient magnitude
     graphs/transformer_explorer.html: 63 tensors
@@ -62,6 +66,11 @@ def node_count(svg_path):
     return len(re.findall(r'class="node"', svg_path.read_text()))
 
 
+def columns(svg_path):
+    """How many columns a wrapped drawing has: one more than its jumps, each a numbered pair of connectors."""
+    return 1 + len(re.findall(r"<title>wrap\d+_to</title>", svg_path.read_text()))
+
+
 def size_px(svg_path):
     """The rendered width × height in pixels at 96 dpi (the SVG gives them in points, 72 to the inch)."""
     width, height = re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg_path.read_text()).groups()
@@ -91,6 +100,12 @@ def main():
     logits = deep(tg.Tensor(np.zeros((20, 2), dtype=np.float32)))
     save_graph(logits, out / "deep_collapsed.svg", params=deep, collapse_depth=2)
 
+    h = x0 = tg.Tensor(0.5, requires_grad=True)
+    for _ in range(12):  # a scalar recurrence unrolled 12 steps: a chain of 36 ops
+        h = (h * 1.01 + 0.1).tanh()
+    h.backward()
+    save_graph(h, out / "long_chain.svg", params={"h0": x0})
+
     pages = [("mlp_explorer.html", tg.viz.explore(loss, mlp, path=out / "mlp_explorer.html"), "")]
     X_train, y_train = make_moons(64, noise=0.1, seed=1)
     optimizer = tg.optim.SGD(deep.parameters(), lr=0.1)
@@ -110,7 +125,8 @@ def main():
     n_layers = sum(1 for m in deep.modules() if not isinstance(m, (nn.Sequential, DeepNet)))
     for name, what in [("micrograd_expression.svg", f"g = {g.item():.4f}, dg/da = {a.grad.item():.4f}"),
                        ("mlp_modules.svg", f"loss {loss.item():.4f}, grouped by module"),
-                       ("deep_collapsed.svg", f"{n_layers} layers, collapse_depth=2")]:
+                       ("deep_collapsed.svg", f"{n_layers} layers, collapse_depth=2"),
+                       ("long_chain.svg", f"36 ops in {columns(out / 'long_chain.svg')} columns")]:
         print(f"{out / name}: {node_count(out / name)} nodes ({what}; {size_px(out / name)})")
     for name, page, what in pages:
         print(f"{out / name}: {len(page.data['nodes'])} tensors{what}")

@@ -24,10 +24,11 @@ def run(args, cwd=ROOT):
 
 
 @needs_dot
-def test_visualize_graph_writes_three_svgs_and_collapsing_keeps_the_deep_net_small(tmp_path):
+def test_visualize_graph_writes_four_svgs_and_collapsing_keeps_the_deep_net_small(tmp_path):
     out = run([str(ROOT / "examples" / "visualize_graph.py"), "--out", str(tmp_path)])
     counts = {name: int(n) for name, n in re.findall(r"(\w+)\.svg: (\d+) nodes", out)}
-    assert set(counts) == {"micrograd_expression", "mlp_modules", "deep_collapsed"}
+    assert set(counts) == {"micrograd_expression", "mlp_modules", "deep_collapsed", "long_chain"}
+    assert "long_chain.svg: 64 nodes (36 ops in 2 columns;" in out  # 36 ops, 27 constants, h0, 2 connectors
     for name in counts:
         svg = (tmp_path / f"{name}.svg").read_text()
         assert svg.lstrip().startswith("<?xml") and svg.count('class="node"') == counts[name]

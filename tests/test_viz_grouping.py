@@ -185,7 +185,7 @@ def test_example_graphs_fit_a_notebook_width(tmp_path):
     subprocess.run([sys.executable, str(ROOT / "examples" / "visualize_graph.py"), "--out", str(tmp_path)],
                    check=True, capture_output=True, timeout=120, cwd=ROOT)
     svgs = sorted(tmp_path.glob("*.svg"))
-    assert len(svgs) == 3
+    assert len(svgs) == 4
     for svg in svgs:
         width, height = map(int, re.search(r'<svg width="(\d+)pt" height="(\d+)pt"', svg.read_text()).groups())
         assert 100 < width <= NOTEBOOK_PT and height > width, (svg.name, width, height)
