@@ -84,6 +84,16 @@ def test_scoped_records_the_call_nested_in_the_running_module():
     assert (x * 2.0).scope is None  # an exception inside a scoped call leaves no scope behind
 
 
+def test_gelu_and_the_composite_functions_draw_as_groups():
+    """Every composite function the issue names records a scope: GELU's erf formula (6 ops) is one
+    ``gelu()`` group, and softmax and layer_norm name theirs."""
+    x = Tensor(np.linspace(-2, 2, 6, dtype=np.float32).reshape(2, 3), requires_grad=True)
+    assert function_clusters(draw_graph(F.gelu(x), {"x": x}, legend=False).source) == ["gelu(): 2×3 → 2×3"]
+    assert function_clusters(draw_graph(F.gelu(x, approximate="tanh"), {"x": x}).source) == ["gelu(): 2×3 → 2×3"]
+    assert function_clusters(draw_graph(F.softmax(x, dim=1), {"x": x}).source) == ["softmax(): 2×3 → 2×3"]
+    assert "layer_norm(): 2×3 → 2×3" in function_clusters(draw_graph(F.layer_norm(x, (3,)), {"x": x}).source)
+
+
 @needs_dot
 def test_cross_entropy_draws_as_one_group_and_collapses_to_one_box():
     x = logits()

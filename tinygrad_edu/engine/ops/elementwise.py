@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from ..kernels import activations
+from ..scopes import scoped
 from ..tensor import Tensor, _wrap, make_op
 from .base import _broadcasting, _pair, default_float, primitive, reflected
 
@@ -787,6 +788,7 @@ def leaky_relu(x, negative_slope=0.01):
     return where(x._data > 0, x, x * negative_slope)
 
 
+@scoped
 def gelu(x, approximate="none"):
     """x * Phi(x), Phi the standard normal CDF: 0.5 x (1 + erf(x / sqrt 2)). ``approximate="tanh"``
     uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as PyTorch."""
