@@ -22,6 +22,7 @@ API = {
     "tinygrad_edu": ("tinygrad_edu", "The top-level functions (`tg.<name>` where PyTorch has `torch.<name>`)."),
     "autograd": ("tinygrad_edu.autograd", "`grad`, `backward`, custom functions and the graph's hooks."),
     "autograd.functional": ("tinygrad_edu.autograd.functional", "Jacobians, Hessians and their products."),
+    "autograd.graph": ("tinygrad_edu.autograd.graph", "Version counters: counting a write made outside the engine."),
     "linalg": ("tinygrad_edu.linalg", "Norms and matrix functions."),
     "nn": ("tinygrad_edu.nn", "Modules: layers, losses, containers."),
     "nn.functional": ("tinygrad_edu.nn.functional", "The layers' functions, composed from primitives."),
@@ -35,6 +36,7 @@ API = {
     "viz": ("tinygrad_edu.viz", "Graph drawing, the interactive explorer and training diagnostics."),
     "utils.data": ("tinygrad_edu.utils.data", "`torch.utils.data`'s names."),
     "utils.tensorboard": ("tinygrad_edu.utils.tensorboard", "`SummaryWriter`, as `torch.utils.tensorboard`'s."),
+    "run": ("tinygrad_edu.run", "`python -m tinygrad_edu run script.py`: a PyTorch program, unchanged."),
 }
 
 

@@ -21,6 +21,8 @@ import types
 from .engine import Tensor
 from .viz.graph import save_graph
 
+__all__ = ["run", "MissingName", "TorchNames"]
+
 
 class TorchNames(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """A meta path finder: ``torch.X.Y`` is the module (or namespace object) ``tinygrad_edu.X.Y``."""
