@@ -354,3 +354,20 @@ def test_matmul_batch_mismatch_names_matmuls_rule():
     with pytest.raises(RuntimeError, match=r"matmul.*batch dimensions .*\(2,\) and \(5,\)") as e:
         a @ b
     assert "(2, 3, 4)" in str(e.value) and "(5, 4, 6)" in str(e.value)
+
+
+def test_autograd_through_complex_values_is_refused_not_silently_wrong():
+    """Complex tensors carry values only. A gradient through one used to come out wrong without a word
+    (x * [1+1j, 2j] then abs(): x.grad [0, -2] where the answer is [1.414, 2]); now the op that would record
+    a complex result, or takes a complex input that requires grad, says so. Without grad, complex values
+    compute."""
+    x = tg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(NotImplementedError, match=r"autograd through complex values is not supported"):
+        x * tg.tensor([1 + 1j, 2j])
+    z = tg.tensor([1 + 2j], requires_grad=True)  # a complex leaf may require grad, as in PyTorch ...
+    with pytest.raises(NotImplementedError, match=r"abs: autograd through complex values is not supported"):
+        z.abs()  # ... but no op records through it
+    assert x.grad is None
+    np.testing.assert_allclose((tg.tensor([1 + 1j, 2j]) * 2).abs().numpy(), [2 * np.sqrt(2), 4])
+    with tg.no_grad():
+        assert (x * tg.tensor([1j, 1j])).dtype.is_complex

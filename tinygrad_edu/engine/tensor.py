@@ -406,6 +406,9 @@ def make_op(op, data, parents, backward, saved=None):
             _refresh_views(parents)
         for p in parents:
             if p.requires_grad:
+                if out._data.dtype.kind == "c" or p._data.dtype.kind == "c":  # the gradient would be wrong
+                    raise NotImplementedError(f"{op}: autograd through complex values is not supported (a "
+                                              "complex input or result); use real tensors, or detach() first")
                 out.requires_grad = True
                 out._ctx = Node(op, parents, backward, saved)
                 break
