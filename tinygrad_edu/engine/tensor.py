@@ -93,7 +93,7 @@ class Tensor:
     tensor([2., 4.])
     """
 
-    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_base", "_writes", "_stamp")
+    __slots__ = ("_data", "grad", "requires_grad", "_ctx", "_base", "_writes", "_stamp", "_hooks")
     __array_ufunc__ = None  # make `ndarray * Tensor` call Tensor.__rmul__ instead of looping in NumPy
     __hash__ = object.__hash__  # elementwise __eq__ below would otherwise make Tensors unhashable
 
@@ -248,6 +248,28 @@ class Tensor:
         if self._ctx is not None:
             self._ctx.retain = True
         return self
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` each time backward (or :func:`grad`) computes the gradient with respect to this
+        tensor, all of its uses summed. A Tensor it returns (of the same shape) replaces the gradient: it is
+        what flows on to the inputs and, for a leaf, what is added to ``.grad``; None keeps it. Hooks run in
+        the order they were added. Returns a handle whose ``remove()`` takes the hook off, as PyTorch's.
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> handle = x.register_hook(lambda g: g * 2)
+        >>> (x * 3).sum().backward()
+        >>> x.grad
+        tensor([6., 6.])
+        """
+        global _hooked
+        if not self.requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if getattr(self, "_hooks", None) is None:
+            self._hooks = {}
+            _hooked += 1
+        key = next(_counter)
+        self._hooks[key] = hook
+        return RemovableHandle(self._hooks, key)
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None, *,
                  retain_all_grads=False):
@@ -683,6 +705,37 @@ def _sum_to(g, parent, op):
     return g
 
 
+class RemovableHandle:
+    """What ``register_hook`` (and a Module's ``register_forward_hook``) return: ``remove()`` unregisters
+    the hook; removing it twice does nothing."""
+
+    def __init__(self, hooks, key):
+        self._hooks, self._key = hooks, key
+
+    def remove(self):
+        self._hooks.pop(self._key, None)
+
+
+_hooked = 0  # tensors that have had a hook: while none has, backward skips looking for them
+
+
+def _hooked_grad(t, g):
+    """``g`` after the hooks registered on ``t``, each given what the previous one returned."""
+    hooks = getattr(t, "_hooks", None)  # a slot left unset until the first hook
+    for hook in list(hooks.values()) if hooks else ():  # a copy: a hook may remove itself
+        new = hook(g)
+        if new is None:
+            continue
+        if not isinstance(new, Tensor):
+            raise TypeError(f"hook {getattr(hook, '__name__', hook)!r} returned {type(new).__name__}; a hook "
+                            "returns a Tensor or None")
+        if new.shape != g.shape:
+            raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} has changed the size of value: "
+                               f"{tuple(g.shape)} -> {tuple(new.shape)}")
+        g = new
+    return g
+
+
 def _store_grad(t, g, create_graph, handed_out):
     """Accumulate ``g`` into ``t.grad``. A first gradient is stored as is when that is safe: its memory
     must be writable and not already handed to another tensor's ``.grad`` (``handed_out`` holds the
@@ -799,6 +852,8 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, al
             g = pending.pop(id(t), None)
             if g is None:
                 continue
+            if _hooked:
+                g = _hooked_grad(t, g)
             node = t._ctx
             if node.seq < written and node.saved != ():
                 _check_saved(node, t)
@@ -812,10 +867,11 @@ def _run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, al
             if not retain_graph:
                 node.backward = _freed_graph
         for leaf in grads.leaves:
+            g = _hooked_grad(leaf, grads.get(leaf)) if _hooked else grads.get(leaf)
             if inputs is None:
-                _store_grad(leaf, grads.get(leaf), create_graph, handed_out)
+                _store_grad(leaf, g, create_graph, handed_out)
             elif id(leaf) in kept:
-                kept[id(leaf)] = grads.get(leaf)
+                kept[id(leaf)] = g
     return [kept[id(t)] for t in inputs] if inputs is not None else []
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..engine.device import check_cpu
 from ..engine.device import device as Device
-from ..engine.tensor import Tensor, scope
+from ..engine.tensor import RemovableHandle, Tensor, scope
 
 
 class Parameter(Tensor):
@@ -44,16 +44,6 @@ def _check_size(name, value, what, positive=True):
         raise TypeError(f"{name}: {what} should be an int, got {type(value).__name__}")
     if value < (1 if positive else 0):
         raise ValueError(f"{name}: {what} must be {'greater than zero' if positive else 'non-negative'}, got {value}")
-
-
-class RemovableHandle:
-    """Returned by ``register_forward_hook``; ``remove()`` unregisters the hook."""
-
-    def __init__(self, hooks, key):
-        self._hooks, self._key = hooks, key
-
-    def remove(self):
-        self._hooks.pop(self._key, None)
 
 
 class Module:
