@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.tensor import Tensor
+from .graph import _kind, _name_parameters
 
 __all__ = ["explore", "Explorer"]
 
@@ -96,12 +97,9 @@ def _walk(outputs):
 def _names(params, tensors):
     """Parameter names by tensor id, module paths by module id, and modules by path. Without a Module, the
     outermost recorded scopes are named by their class and their submodules by path below that name."""
-    if hasattr(params, "named_parameters") and hasattr(params, "named_modules"):
-        named = list(params.named_modules())
-        return {id(p): n for n, p in params.named_parameters()}, {id(m): n for n, m in named}, dict(named)
     if params is not None and not isinstance(params, dict):
-        raise TypeError(f"params must be a Module or a dict name -> Tensor, not {type(params).__name__}")
-    param_names = {id(t): str(n) for n, t in (params or {}).items()}
+        return _name_parameters(params)  # a Module's names (anything else: draw_graph's TypeError)
+    param_names = _name_parameters(params)[0]
     scopes = {id(m): m for m in (_module_of(t.scope) for t in tensors) if m is not None}
     inner = {id(m) for s in scopes.values() for m in s.modules() if m is not s}
     module_names, modules, used = {}, {}, {}
@@ -162,16 +160,6 @@ def _node(i, t, kind, name, group):
     if sat is not None:
         node["sat"] = sat
     return node
-
-
-def _kind(t, param_names, output_ids):
-    if id(t) in output_ids:
-        return "output"
-    if not t.is_leaf:
-        return "op"
-    if id(t) in param_names:
-        return "parameter"
-    return "input" if t.requires_grad or (t.dtype.kind in "fc" and t.numpy().ndim > 0) else "constant"
 
 
 def _build(tensors, output_ids, param_names, module_names, modules):
